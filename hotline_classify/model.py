@@ -1,0 +1,361 @@
+"""Where features become a decision: the :class:`HotlineClassifier` estimator."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from .features import display_term, make_vectorizer
+from .normalize import normalize_text
+from .persist import fingerprint
+from .routing import Route
+from .segment import JiebaSegmenter
+from .taxonomy import HOTLINES, canonical_hotline
+
+#: Texts are cut to this many characters (after cleaning) before features are computed.
+MAX_TEXT_CHARS = 5000
+
+#: Default review threshold; chosen on gold_dev.csv (see ``HotlineClassifier``).
+DEFAULT_REVIEW_THRESHOLD = 0.8
+
+
+def check_texts(X) -> list[str]:
+    """Return ``X`` as a list of str, or raise naming the first bad element.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is a single string, or an element is not a ``str``.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError("expected a list of texts, got a single string; wrap it in a list")
+    try:
+        texts = list(X)
+    except TypeError:
+        raise TypeError(f"expected a list of texts, got {type(X).__name__}") from None
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"text at index {i} is {type(t).__name__}, not str")
+    return texts
+
+
+def clean_texts(X) -> list[str]:
+    """Validate, normalise and cut each text to :data:`MAX_TEXT_CHARS`.
+
+    Raises
+    ------
+    TypeError
+        As :func:`check_texts`.
+    ValueError
+        If a text is empty once cleaned; the message names its index.
+    """
+    cleaned = []
+    for i, text in enumerate(check_texts(X)):
+        text = normalize_text(text)[:MAX_TEXT_CHARS]
+        if not text:
+            raise ValueError(f"text at index {i} is empty after cleaning")
+        cleaned.append(text)
+    return cleaned
+
+
+class HotlineClassifier(ClassifierMixin, BaseEstimator):
+    """Route Chinese complaints to the 12345 or 12315 hotline and name the matter type.
+
+    Text is cleaned (:func:`~hotline_classify.normalize.normalize_text`), segmented
+    (:class:`~hotline_classify.segment.JiebaSegmenter`), turned into TF-IDF features
+    (:func:`~hotline_classify.features.make_vectorizer`) and scored by a logistic
+    regression whose probabilities are calibrated by Platt scaling on cross-validated
+    scores. A second logistic regression names the category; the category returned is the
+    most probable one among those the routed hotline handles.
+
+    ``predict``, ``predict_proba`` and ``score`` are about the hotline, so the estimator
+    works with ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV``.
+
+    Parameters
+    ----------
+    C : float, default=8.0
+        Inverse regularisation strength of both logistic regressions.
+    ngram_range : tuple of int, default=(1, 2)
+        Word n-gram sizes.
+    char_ngram_range : tuple of int or None, default=(2, 3)
+        Character n-gram sizes, or ``None`` for word features only.
+    min_df : int, default=1
+        Ignore terms seen in fewer training documents.
+    class_weight : dict, 'balanced' or None, default='balanced'
+        Passed to the logistic regressions.
+    review_threshold : float, default=DEFAULT_REVIEW_THRESHOLD
+        A route whose confidence is below it gets ``needs_review=True``. The default was
+        chosen with :func:`~hotline_classify.routing.choose_review_threshold` on the
+        hand-labelled ``gold_dev.csv`` for the default model: the lowest threshold at which
+        the rows routed without review are at least 97% correct.
+    n_evidence : int, default=5
+        How many terms a route's ``evidence`` lists.
+    segmenter : callable or None, default=None
+        Maps a normalised text to its words; ``None`` means ``JiebaSegmenter()``.
+    random_state : int, default=0
+        Seed of the calibration folds; the same data and seed give the same model.
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+        The hotlines, ``['12315', '12345']``.
+    categories_ : ndarray of str or None
+        Categories seen in training, or ``None`` if trained without them.
+    category_hotline_ : dict
+        The hotline of each category, learned from the training rows (majority).
+    vectorizer_ : FeatureUnion
+        The fitted text-to-features transformer.
+    feature_names_ : ndarray of str
+        Readable term of each feature.
+    hotline_model_ : CalibratedClassifierCV
+        The calibrated hotline classifier.
+    category_model_ : LogisticRegression or None
+        The category classifier.
+    n_training_rows_ : int
+        Number of rows ``fit`` saw.
+    training_fingerprint_ : str
+        SHA-256 of the cleaned training texts and their hotlines.
+
+    Examples
+    --------
+    >>> clf = HotlineClassifier.default()
+    >>> clf.route("我在超市买的牛奶过期了，商家拒绝退款").hotline
+    '12315'
+    """
+
+    def __init__(
+        self,
+        C: float = 8.0,
+        ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] | None = (2, 3),
+        min_df: int = 1,
+        class_weight: dict | str | None = "balanced",
+        review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+        n_evidence: int = 5,
+        segmenter=None,
+        random_state: int = 0,
+    ):
+        self.C = C
+        self.ngram_range = ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.class_weight = class_weight
+        self.review_threshold = review_threshold
+        self.n_evidence = n_evidence
+        self.segmenter = segmenter
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X: Iterable[str], y: Iterable, categories: Sequence | None = None):
+        """Learn hotlines (and, if given, categories) from labelled texts.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Complaint texts.
+        y : iterable
+            Hotline of each text: ``'12345'`` or ``'12315'`` (integers accepted).
+        categories : sequence of str or None, default=None
+            Matter type of each text; empty strings or ``None`` mark rows without one.
+
+        Returns
+        -------
+        self : HotlineClassifier
+
+        Raises
+        ------
+        ValueError
+            On empty texts, unknown hotline labels, a single hotline, or a class with fewer
+            than 3 rows; the message names the problem.
+        """
+        texts = clean_texts(X)
+        hotlines = _check_hotlines(y, len(texts))
+        counts = Counter(hotlines)
+        if len(counts) < 2:
+            raise ValueError(f"training needs both hotlines; got only {sorted(counts)}")
+        if min(counts.values()) < 3:
+            raise ValueError(f"each hotline needs at least 3 training rows; got {dict(counts)}")
+
+        self.vectorizer_ = make_vectorizer(
+            self.segmenter if self.segmenter is not None else JiebaSegmenter(),
+            ngram_range=self.ngram_range,
+            char_ngram_range=self.char_ngram_range,
+            min_df=self.min_df,
+        )
+        features = self.vectorizer_.fit_transform(texts)
+        self.feature_names_ = np.array(
+            [display_term(n) for n in self.vectorizer_.get_feature_names_out()], dtype=object
+        )
+        folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
+        self.hotline_model_ = CalibratedClassifierCV(
+            self._linear_model(), method="sigmoid", cv=folds, ensemble=False
+        ).fit(features, hotlines)
+        self.classes_ = self.hotline_model_.classes_
+        self._fit_categories(features, hotlines, categories)
+        self.n_training_rows_ = len(texts)
+        self.training_fingerprint_ = fingerprint(texts, hotlines)
+        return self
+
+    def _linear_model(self) -> LogisticRegression:
+        return LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=2000, random_state=self.random_state
+        )
+
+    def _fit_categories(self, features, hotlines: np.ndarray, categories) -> None:
+        self.categories_ = None
+        self.category_model_ = None
+        self.category_hotline_ = {}
+        if categories is None:
+            return
+        cats = np.array(["" if c is None else str(c).strip() for c in categories], dtype=object)
+        if len(cats) != len(hotlines):
+            raise ValueError(f"got {len(cats)} categories for {len(hotlines)} texts")
+        has = cats != ""
+        if not has.any():
+            return
+        for cat in sorted(set(cats[has])):
+            owners = Counter(hotlines[cats == cat])
+            self.category_hotline_[cat] = owners.most_common(1)[0][0]
+        if len(self.category_hotline_) < 2:
+            raise ValueError("training categories need at least two different values")
+        self.category_model_ = self._linear_model().fit(features[has], cats[has])
+        self.categories_ = self.category_model_.classes_
+
+    # ---------------------------------------------------------------- prediction
+    def _features(self, X):
+        check_is_fitted(self, "hotline_model_")
+        return self.vectorizer_.transform(clean_texts(X))
+
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """Return the calibrated probability of each hotline, columns in ``classes_`` order."""
+        features = self._features(X)
+        return self.hotline_model_.predict_proba(features)
+
+    def predict(self, X: Iterable[str]) -> np.ndarray:
+        """Return the hotline of each text."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def decision_function(self, X: Iterable[str]) -> np.ndarray:
+        """Return the uncalibrated linear score for ``classes_[1]`` of each text."""
+        return self._linear().decision_function(self._features(X))
+
+    def _linear(self) -> LogisticRegression:
+        return self.hotline_model_.calibrated_classifiers_[0].estimator
+
+    def predict_category(self, X: Iterable[str]) -> np.ndarray:
+        """Return each text's category, always one of its routed hotline's categories."""
+        return np.array([r.category for r in self.route_many(X)], dtype=object)
+
+    def route(self, text: str) -> Route:
+        """Route one text.
+
+        Examples
+        --------
+        >>> HotlineClassifier.default().route("小区物业乱收停车费").hotline
+        '12345'
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"expected a str, got {type(text).__name__}")
+        return self.route_many([text])[0]
+
+    def route_many(self, X: Iterable[str]) -> list[Route]:
+        """Route many texts; the results are in input order."""
+        features = self._features(X)
+        proba = self.hotline_model_.predict_proba(features)
+        best = np.argmax(proba, axis=1)
+        hotlines = self.classes_[best]
+        confidence = proba[np.arange(len(best)), best]
+        categories = self._categories_for(features, hotlines)
+        evidence = self._evidence(features, hotlines)
+        return [
+            Route(
+                hotline=str(hotlines[i]),
+                category=categories[i],
+                confidence=float(confidence[i]),
+                evidence=evidence[i],
+                needs_review=bool(confidence[i] < self.review_threshold),
+            )
+            for i in range(len(best))
+        ]
+
+    def _categories_for(self, features, hotlines) -> list[str | None]:
+        if self.category_model_ is None:
+            return [None] * len(hotlines)
+        proba = self.category_model_.predict_proba(features)
+        owner = np.array([self.category_hotline_[c] for c in self.categories_])
+        allowed = owner[None, :] == np.asarray(hotlines)[:, None]
+        # A hotline with no category of its own keeps the unconstrained choice.
+        allowed[~allowed.any(axis=1)] = True
+        masked = np.where(allowed, proba, -1.0)
+        return [str(self.categories_[j]) for j in np.argmax(masked, axis=1)]
+
+    def _evidence(self, features, hotlines) -> list[tuple[tuple[str, float], ...]]:
+        weights = self._linear().coef_[0]
+        features = features.tocsr()
+        out = []
+        for i, hotline in enumerate(hotlines):
+            start, end = features.indptr[i], features.indptr[i + 1]
+            columns = features.indices[start:end]
+            sign = 1.0 if hotline == self.classes_[1] else -1.0
+            contrib = features.data[start:end] * weights[columns] * sign
+            # A term seen both as a word and as characters counts once, with both weights.
+            by_term: dict[str, float] = {}
+            for term, c in zip(self.feature_names_[columns], contrib):
+                by_term[term] = by_term.get(term, 0.0) + float(c)
+            top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[: self.n_evidence]
+            out.append(tuple((term, round(c, 4)) for term, c in top))
+        return out
+
+    # --------------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model to ``path`` (joblib, with metadata); see :mod:`.persist`."""
+        from .persist import save_model
+
+        return save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> HotlineClassifier:
+        """Read a model written by :meth:`save`.
+
+        A model file is a pickle: loading it can run code. Load only files from a source
+        you trust.
+        """
+        from .persist import load_model
+
+        return load_model(path)
+
+    @classmethod
+    def default(cls) -> HotlineClassifier:
+        """Return the model trained on the bundled authored corpus.
+
+        It is trained on first use and cached on disk (see :func:`.persist.default_model`),
+        so later calls, in this process or another, load it in well under a second.
+        """
+        from .persist import default_model
+
+        return default_model()
+
+
+def _check_hotlines(y, n: int) -> np.ndarray:
+    labels = list(y)
+    if len(labels) != n:
+        raise ValueError(f"got {len(labels)} hotline labels for {n} texts")
+    out = []
+    for i, label in enumerate(labels):
+        try:
+            out.append(canonical_hotline(label))
+        except ValueError as e:
+            raise ValueError(f"row {i}: {e}") from None
+    return np.array(out, dtype=object)
+
+
+__all__ = ["HotlineClassifier", "HOTLINES", "MAX_TEXT_CHARS", "check_texts", "clean_texts"]

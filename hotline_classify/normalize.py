@@ -1,0 +1,112 @@
+"""Text cleaning: Unicode normalisation, whitespace, and masking of personal data.
+
+Everything else in the package sees text only after :func:`normalize_text`, so a phone
+number, an ID-card number or an e-mail address never reaches a tokenizer, a model's
+vocabulary, a saved model file or a route's evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Placeholder tokens that replace personal data. They are ASCII words so that the
+#: segmenter keeps each one whole.
+PLACEHOLDERS: dict[str, str] = {
+    "url": "MASKURL",
+    "email": "MASKEMAIL",
+    "id_card": "MASKID",
+    "bank_card": "MASKCARD",
+    "phone": "MASKPHONE",
+    "plate": "MASKPLATE",
+    "address": "MASKADDR",
+    "masked": "MASKNUM",
+}
+
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+
+# Order matters: longer and more specific patterns first, so that an ID-card number is
+# not taken for a phone number, nor an e-mail address for a URL.
+_MASKS: list[tuple[re.Pattern[str], str]] = [
+    # Masks that exports already carry.
+    (re.compile(r"[\[【](?:手机号|手机|电话|联系电话|电话号码)[\]】]"), "phone"),
+    (re.compile(r"[\[【](?:身份证号|身份证|身份证号码)[\]】]"), "id_card"),
+    (re.compile(r"[\[【](?:银行卡号|银行卡|卡号)[\]】]"), "bank_card"),
+    (re.compile(r"[\[【](?:门牌号|地址|详细地址)[\]】]"), "address"),
+    (re.compile(r"[\[【](?:邮箱|电子邮箱)[\]】]"), "email"),
+    (re.compile(r"(?<![0-9])0000-0000000(?![0-9])"), "phone"),
+    (re.compile(r"[A-Za-z0-9]*\*{4,}[A-Za-z0-9]*"), "masked"),
+    # Raw personal data.
+    (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"), "email"),
+    (re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.I), "url"),
+    (
+        re.compile(
+            r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[01][0-9][0-3][0-9]{4}[0-9Xx](?![0-9])"
+        ),
+        "id_card",
+    ),
+    (re.compile(r"(?<![0-9])[1-9][0-9]{5}[0-9]{2}[01][0-9][0-3][0-9]{4}(?![0-9])"), "id_card"),
+    (re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9*]{4}){2}(?![0-9])"), "phone"),
+    (re.compile(r"(?<![0-9])(?:[0-9]{4}[ -]){3,4}[0-9]{1,4}(?![0-9])"), "bank_card"),
+    (re.compile(r"(?<![0-9])[3-9][0-9]{15,18}(?![0-9])"), "bank_card"),
+    (re.compile(r"(?<![0-9])0[1-9][0-9]{1,2}[- ]?[2-9][0-9]{6,7}(?![0-9])"), "phone"),
+    (re.compile(r"(?<![0-9])(?:400|800)[- ]?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"), "phone"),
+    (re.compile(rf"[{_PROVINCES}][A-Za-z][ ·]?[A-Za-z0-9]{{5,6}}(?![A-Za-z0-9])"), "plate"),
+    (re.compile(r"[0-9]+(?:栋|幢|号楼|座)[0-9]+(?:单元)?[0-9]*(?:室|号|户)?"), "address"),
+    (re.compile(r"[0-9]+单元[0-9]+(?:室|号|户)"), "address"),
+    (re.compile(r"(?<![0-9])[0-9]{1,3}-[0-9]{1,2}-[0-9]{3,4}(?:室|号)"), "address"),
+]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SPACE = re.compile(r"\s+")
+
+
+def mask_personal_data(text: str) -> str:
+    """Replace phone, ID-card and bank-card numbers, e-mail addresses, URLs, licence
+    plates and house-level addresses with placeholder tokens.
+
+    Examples
+    --------
+    >>> mask_personal_data("电话13812345678，邮箱a.b@qq.com")
+    '电话 MASKPHONE ，邮箱 MASKEMAIL '
+    """
+    for pattern, kind in _MASKS:
+        text = pattern.sub(f" {PLACEHOLDERS[kind]} ", text)
+    return text
+
+
+def normalize_text(text: str) -> str:
+    """Return the text in the form every later step expects.
+
+    NFKC (full-width letters, digits and punctuation become half-width), control and
+    zero-width characters and lone surrogates removed, personal data masked, and runs of
+    whitespace folded into one space.
+
+    Parameters
+    ----------
+    text : str
+        One complaint.
+
+    Returns
+    -------
+    str
+        The cleaned text; may be empty.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a ``str``.
+
+    Examples
+    --------
+    >>> normalize_text("ＡＰＰ退款　请拨打13812345678")
+    'APP退款 请拨打 MASKPHONE'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected a str, got {type(text).__name__}")
+    text = _SURROGATE.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    text = mask_personal_data(text)
+    return _SPACE.sub(" ", text).strip()

@@ -1,0 +1,181 @@
+"""Saving and loading models, and the cached default model.
+
+A model file is a joblib pickle holding the estimator and a metadata header. **Loading a
+pickle can run arbitrary code: load only model files from a source you trust.**
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import joblib
+import sklearn
+
+from . import __version__
+from .datasets import data_path, load_corpus
+
+FORMAT = "hotline_classify.model"
+FORMAT_VERSION = 1
+CACHE_ENV = "HOTLINE_CLASSIFY_CACHE"
+
+_default_lock = threading.Lock()
+_default_model = None
+
+
+def fingerprint(texts, hotlines) -> str:
+    """Return a SHA-256 over the training texts and labels, in order."""
+    h = hashlib.sha256()
+    for text, label in zip(texts, hotlines):
+        h.update(str(label).encode())
+        h.update(b"\x1f")
+        h.update(text.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def _metadata(model) -> dict:
+    return {
+        "package_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "hotlines": [str(c) for c in model.classes_],
+        "categories": None if model.categories_ is None else [str(c) for c in model.categories_],
+        "n_training_rows": int(model.n_training_rows_),
+        "training_fingerprint": model.training_fingerprint_,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _write_atomically(obj, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        joblib.dump(obj, tmp, compress=3)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model, path: str | Path) -> Path:
+    """Write a fitted :class:`~hotline_classify.HotlineClassifier` to ``path``.
+
+    The file is replaced atomically, so a failed write never leaves a half-written model.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(model, "hotline_model_")
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "metadata": _metadata(model),
+        "model": model,
+    }
+    path = Path(path)
+    _write_atomically(payload, path)
+    return path
+
+
+def read_metadata(path: str | Path) -> dict:
+    """Return the metadata header of a model file (this unpickles it: trusted files only)."""
+    return _load_payload(Path(path))["metadata"]
+
+
+def _load_payload(path: Path) -> dict:
+    try:
+        payload = joblib.load(path)
+    except FileNotFoundError:
+        raise
+    except Exception as e:
+        raise ValueError(f"{path} is not a hotline_classify model file ({e})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a hotline_classify model file")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was written in model format {payload.get('format_version')} by "
+            f"hotline_classify {payload['metadata'].get('package_version')}; this is "
+            f"hotline_classify {__version__}, which reads format {FORMAT_VERSION}: retrain it"
+        )
+    return payload
+
+
+def load_model(path: str | Path):
+    """Read a model written by :func:`save_model`.
+
+    **Security:** the file is a pickle; loading it runs code it carries. Load only files
+    from a trusted source.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a hotline_classify model, or was written in another format
+        version or with another major.minor scikit-learn version.
+    """
+    path = Path(path)
+    payload = _load_payload(path)
+    saved = payload["metadata"].get("sklearn_version", "")
+    if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        raise ValueError(
+            f"{path} was written with scikit-learn {saved}; this is {sklearn.__version__}: "
+            "retrain the model with this version"
+        )
+    model = payload["model"]
+    model.metadata_ = payload["metadata"]
+    return model
+
+
+def cache_dir() -> Path:
+    """Folder of the cached default model: ``$HOTLINE_CLASSIFY_CACHE`` or ``~/.cache/...``."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "hotline_classify"
+
+
+def _corpus_digest() -> str:
+    h = hashlib.sha256()
+    for name in ("complaints.csv", "user_dict.txt", "stopwords.txt"):
+        h.update(data_path(name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def default_model():
+    """Return the default model, trained on the bundled corpus; cached in memory and on disk.
+
+    The disk cache is keyed by package version, scikit-learn version and a hash of the
+    bundled data, so a new corpus or release retrains it. A cache file that cannot be read
+    is rebuilt.
+    """
+    global _default_model
+    with _default_lock:
+        if _default_model is not None:
+            return _default_model
+        from .model import HotlineClassifier
+
+        key = f"default-{__version__}-sk{sklearn.__version__}-{_corpus_digest()}.joblib"
+        path = cache_dir() / key
+        model = None
+        if path.is_file():
+            try:
+                model = load_model(path)
+            except Exception:
+                model = None
+        if model is None:
+            corpus = load_corpus()
+            model = HotlineClassifier().fit(corpus.texts, corpus.hotlines, corpus.categories)
+            try:
+                save_model(model, path)
+            except OSError:
+                pass  # a read-only home still gets a working model, just not a cached one
+        _default_model = model
+        return model

@@ -1,0 +1,102 @@
+"""The result of routing one text, and how the review threshold is chosen."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .taxonomy import CATEGORY_NAMES, HOTLINE_NAMES
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one complaint should go, and why.
+
+    Attributes
+    ----------
+    hotline : str
+        ``'12345'`` or ``'12315'``.
+    category : str or None
+        The matter type, always one of the routed hotline's categories; ``None`` when the
+        model was trained without categories.
+    confidence : float
+        Probability of the chosen hotline, between 0.5 and 1.
+    evidence : tuple of (str, float)
+        Terms of the text that moved the decision, with their signed contribution to the
+        chosen hotline's score (positive: for it, negative: against it), largest first.
+    needs_review : bool
+        True when ``confidence`` is below the model's review threshold.
+
+    Examples
+    --------
+    >>> r = Route("12315", "consumer_dispute", 0.93, (("退款", 0.41),), False)
+    >>> r.to_dict()["hotline"]
+    '12315'
+    """
+
+    hotline: str
+    category: str | None
+    confidence: float
+    evidence: tuple[tuple[str, float], ...]
+    needs_review: bool
+
+    def to_dict(self) -> dict:
+        """Return the route as plain JSON-ready data (evidence as ``[[term, weight], ...]``)."""
+        d = asdict(self)
+        d["evidence"] = [[t, w] for t, w in self.evidence]
+        return d
+
+    def __repr__(self) -> str:
+        terms = ", ".join(f"{t} {w:+.2f}" for t, w in self.evidence[:3])
+        name = CATEGORY_NAMES.get(self.category or "", self.category)
+        review = " needs review" if self.needs_review else ""
+        return (
+            f"<Route {self.hotline} {HOTLINE_NAMES.get(self.hotline, '')} / {name} "
+            f"p={self.confidence:.2f}{review} [{terms}]>"
+        )
+
+
+def choose_review_threshold(y_true, y_pred, confidence, target_precision: float = 0.97) -> float:
+    """Return the lowest confidence threshold at which the rows routed without review
+    (those with ``confidence >= threshold``) are at least ``target_precision`` correct.
+
+    Rows are sorted by confidence, highest first; the threshold is the confidence of the
+    last row of the longest prefix whose accuracy reaches the target, so it maximises
+    coverage (the share of rows routed without review) under the precision constraint. If
+    no prefix reaches it, every row needs review and the threshold is just above 1.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of str
+        True and predicted hotlines of labelled rows.
+    confidence : array-like of float
+        Probability of each predicted hotline.
+    target_precision : float, default=0.97
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> choose_review_threshold(["a", "a", "b"], ["a", "a", "a"], [0.9, 0.8, 0.6], 0.99)
+    0.8
+    """
+    conf = np.asarray(confidence, dtype=float)
+    correct = np.asarray(y_true) == np.asarray(y_pred)
+    order = np.argsort(-conf, kind="stable")
+    sorted_conf = conf[order]
+    precision = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
+    # A threshold keeps all rows tied with it, so only the last row of a tie can end a prefix.
+    ends = np.flatnonzero(np.r_[sorted_conf[1:] != sorted_conf[:-1], True]) if len(conf) else []
+    ok = [i for i in ends if precision[i] >= target_precision]
+    if not ok:
+        return float(np.nextafter(1.0, 2.0))
+    return float(sorted_conf[ok[-1]])
+
+
+def coverage_at(confidence, threshold: float) -> float:
+    """Share of rows routed without review at ``threshold``."""
+    conf = np.asarray(confidence, dtype=float)
+    return float(np.mean(conf >= threshold)) if len(conf) else 0.0

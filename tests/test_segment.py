@@ -1,0 +1,64 @@
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
+import joblib
+import pytest
+
+from hotline_classify.segment import NUMBER_TOKEN, JiebaSegmenter
+
+
+@pytest.fixture(scope="module")
+def seg():
+    return JiebaSegmenter()
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["预付卡", "三包", "退一赔三", "霸王条款", "明码标价", "物业费", "公积金", "12315", "12345"],
+)
+def test_domain_words_stay_whole(seg, word):
+    assert word in seg(f"我想问一下{word}的事情怎么处理")
+
+
+def test_stop_words_and_punctuation_are_dropped(seg):
+    tokens = seg("我的预付卡，商家跑路了！")
+    assert "的" not in tokens and "了" not in tokens and "，" not in tokens and "!" not in tokens
+    assert tokens == ["预付卡", "商家", "跑路"]
+
+
+def test_numbers_become_one_token_but_hotline_numbers_stay(seg):
+    tokens = seg("花了 3500 元，打了 12315 和 110")
+    assert NUMBER_TOKEN in tokens and "3500" not in tokens
+    assert "12315" in tokens and "110" in tokens
+
+
+def test_custom_dictionary_and_stop_words(tmp_path):
+    udict = tmp_path / "dict.txt"
+    udict.write_text("蓝莓派 100 n\n", encoding="utf-8")
+    stops = tmp_path / "stop.txt"
+    stops.write_text("商家\n", encoding="utf-8")
+    seg = JiebaSegmenter(user_dict=str(udict), stop_words=str(stops))
+    tokens = seg("蓝莓派商家")
+    assert tokens == ["蓝莓派"]
+
+
+def test_survives_pickling_and_segments_the_same(seg):
+    text = "物业公司乱收物业费，预付卡商家跑路"
+    expected = seg(text)
+    clone = pickle.loads(pickle.dumps(seg))
+    assert clone._tokenizer is None  # the jieba state is rebuilt, not shipped
+    assert clone(text) == expected
+
+
+def test_threads_give_the_same_words(seg):
+    texts = [f"第{i}号商家拒绝退款，物业费乱收" for i in range(50)]
+    fresh = JiebaSegmenter()
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fresh, texts))
+    assert threaded == [seg(t) for t in texts]
+
+
+def test_subprocesses_give_the_same_words(seg):
+    texts = ["商家拒绝退款", "小区停水三天", "公积金提取咨询"]
+    out = joblib.Parallel(n_jobs=2, backend="loky")(joblib.delayed(seg)(t) for t in texts)
+    assert out == [seg(t) for t in texts]
