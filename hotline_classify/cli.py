@@ -12,7 +12,8 @@ from .io import InputError, choose_text_columns, read_table, require_column, row
 EXAMPLES = {
     "route": "example:\n  hotline-classify route '超市买的牛奶过期了，商家拒绝退款' '小区停水三天'",
     "train": (
-        "example:\n  hotline-classify train --data orders.csv --text-column 标题 "
+        "examples:\n  hotline-classify train --recipe real -o real.joblib\n"
+        "  hotline-classify train --data orders.csv --text-column 标题 "
         "--text-column 内容 --label-column hotline --category-column category -o model.joblib"
     ),
     "evaluate": (
@@ -60,6 +61,18 @@ def _labelled(args, table):
 def cmd_train(args) -> int:
     from .model import HotlineClassifier
 
+    if (args.recipe is None) == (args.data is None):
+        raise InputError("train needs either --data CSV or --recipe real")
+    if args.recipe == "real":
+        from .evaluate import format_report
+        from .recipes import train_real
+
+        model, report = train_real(random_state=args.seed)
+        model.save(args.output)
+        print("validation on gold_dev.csv (never used in training):")
+        print(format_report(report))
+        print(f"saved to {args.output}", file=sys.stderr)
+        return 0
     table = read_table(args.data)
     texts, labels, cats = _labelled(args, table)
     try:
@@ -116,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("evaluate", "Score a model on a labelled CSV, overall and per slice."),
     ):
         p = add(name, help_)
-        p.add_argument("--data", required=True, help="labelled CSV file")
+        p.add_argument("--data", required=name == "evaluate", help="labelled CSV file")
         p.add_argument(
             "--text-column",
             action="append",
@@ -136,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
         if name == "train":
             p.add_argument("-o", "--output", required=True, help="where to write the model")
+            p.add_argument(
+                "--recipe",
+                choices=["real"],
+                help="build the recommended real-data model from data/ plus the shared real "
+                "data ($HOTLINE_DATA_DIR or ../shared/data/hotline) instead of --data",
+            )
             p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
             p.set_defaults(func=cmd_train)
         else:

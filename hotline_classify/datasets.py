@@ -102,6 +102,8 @@ def load_corpus() -> LabelledTexts:
     return _read_labelled(data_path("complaints.csv"), ("style",))
 
 
-def load_gold_dev() -> LabelledTexts:
-    """Load the hand-labelled ``gold_dev.csv`` from :func:`shared_data_dir` (title + text)."""
-    return _read_labelled(shared_data_dir() / "gold_dev.csv", ("slice", "certainty", "redirect"))
+def load_gold_dev(data_dir: str | Path | None = None) -> LabelledTexts:
+    """Load the hand-labelled ``gold_dev.csv`` (title + text) from ``data_dir`` or
+    :func:`shared_data_dir`."""
+    folder = Path(data_dir) if data_dir is not None else shared_data_dir()
+    return _read_labelled(folder / "gold_dev.csv", ("slice", "certainty", "redirect"))

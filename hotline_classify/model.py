@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from .boilerplate import strip_boilerplate
 from .features import display_term, make_vectorizer
 from .normalize import normalize_text
 from .persist import fingerprint
@@ -48,7 +49,9 @@ def check_texts(X) -> list[str]:
 
 
 def clean_texts(X) -> list[str]:
-    """Validate, normalise and cut each text to :data:`MAX_TEXT_CHARS`.
+    """Validate, normalise, strip channel boilerplate and cut each text to :data:`MAX_TEXT_CHARS`.
+
+    A text that is nothing but boilerplate (``"谢谢！"``) is kept as it is.
 
     Raises
     ------
@@ -59,10 +62,10 @@ def clean_texts(X) -> list[str]:
     """
     cleaned = []
     for i, text in enumerate(check_texts(X)):
-        text = normalize_text(text)[:MAX_TEXT_CHARS]
+        text = normalize_text(text)
         if not text:
             raise ValueError(f"text at index {i} is empty after cleaning")
-        cleaned.append(text)
+        cleaned.append((strip_boilerplate(text) or text)[:MAX_TEXT_CHARS])
     return cleaned
 
 
@@ -154,7 +157,13 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ training
-    def fit(self, X: Iterable[str], y: Iterable, categories: Sequence | None = None):
+    def fit(
+        self,
+        X: Iterable[str],
+        y: Iterable,
+        categories: Sequence | None = None,
+        sample_weight: Sequence[float] | None = None,
+    ):
         """Learn hotlines (and, if given, categories) from labelled texts.
 
         Parameters
@@ -165,6 +174,8 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             Hotline of each text: ``'12345'`` or ``'12315'`` (integers accepted).
         categories : sequence of str or None, default=None
             Matter type of each text; empty strings or ``None`` mark rows without one.
+        sample_weight : sequence of float or None, default=None
+            Weight of each row in both models (e.g. less for weakly labelled rows).
 
         Returns
         -------
@@ -194,12 +205,15 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         self.feature_names_ = np.array(
             [display_term(n) for n in self.vectorizer_.get_feature_names_out()], dtype=object
         )
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if weights is not None and weights.shape != (len(texts),):
+            raise ValueError(f"got {weights.shape[0]} sample weights for {len(texts)} texts")
         folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
         self.hotline_model_ = CalibratedClassifierCV(
             self._linear_model(), method="sigmoid", cv=folds, ensemble=False
-        ).fit(features, hotlines)
+        ).fit(features, hotlines, sample_weight=weights)
         self.classes_ = self.hotline_model_.classes_
-        self._fit_categories(features, hotlines, categories)
+        self._fit_categories(features, hotlines, categories, weights)
         self.n_training_rows_ = len(texts)
         self.training_fingerprint_ = fingerprint(texts, hotlines)
         return self
@@ -209,7 +223,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             C=self.C, class_weight=self.class_weight, max_iter=2000, random_state=self.random_state
         )
 
-    def _fit_categories(self, features, hotlines: np.ndarray, categories) -> None:
+    def _fit_categories(self, features, hotlines: np.ndarray, categories, weights) -> None:
         self.categories_ = None
         self.category_model_ = None
         self.category_hotline_ = {}
@@ -226,7 +240,9 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             self.category_hotline_[cat] = owners.most_common(1)[0][0]
         if len(self.category_hotline_) < 2:
             raise ValueError("training categories need at least two different values")
-        self.category_model_ = self._linear_model().fit(features[has], cats[has])
+        self.category_model_ = self._linear_model().fit(
+            features[has], cats[has], sample_weight=None if weights is None else weights[has]
+        )
         self.categories_ = self.category_model_.classes_
 
     # ---------------------------------------------------------------- prediction
