@@ -167,7 +167,7 @@ def _route_chunk(model, records: list[Record], text_columns: list[str], input_co
         values = dict(record.values)
         added = dict.fromkeys(names.values())
         text, error = record_text(record, text_columns)
-        notes = []
+        notes, length = [], 0
         if text is not None:
             length = len(normalize_text(text))
             if length == 0:
@@ -184,8 +184,10 @@ def _route_chunk(model, records: list[Record], text_columns: list[str], input_co
             routed_at.append(len(out))
         else:
             added[names["needs_review"]] = True
-        out.append((record, values, added))
+        out.append((record, values, added, length > MAX_TEXT_CHARS))
     routes = model.route_many(texts) if texts else []
+    if len(routes) != len(texts):
+        raise RuntimeError(f"the model returned {len(routes)} routes for {len(texts)} texts")
     for i, route in zip(routed_at, routes):
         for name, value in _route_values(route).items():
             out[i][2][names[name]] = value
@@ -291,17 +293,17 @@ def route_file(
         with bar, atomic_output(output, "utf-8-sig" if fmt == "csv" else "utf-8") as f:
             writer = _Writer(f, fmt, list(table.columns) + list(names.values()))
             for chunk in _chunks(table, chunk_size):
-                for record, values, added in _route_chunk(
+                for record, values, added, cut in _route_chunk(
                     model, chunk, columns, input_columns, names
                 ):
                     values.update(added)
                     writer.write(values)
-                    _count(summary, record, values, names, id_column)
+                    _count(summary, record, values, names, id_column, cut)
                 bar.update(table.done - bar.n)
     return summary
 
 
-def _count(summary: RouteFileSummary, record: Record, values: dict, names, id_column) -> None:
+def _count(summary: RouteFileSummary, record: Record, values: dict, names, id_column, cut) -> None:
     summary.rows += 1
     error = values[names["error"]]
     if error is not None:
@@ -312,4 +314,4 @@ def _count(summary: RouteFileSummary, record: Record, values: dict, names, id_co
         return
     summary.routed += 1
     summary.needs_review += bool(values[names["needs_review"]])
-    summary.cut += "text cut to" in (values[names["note"]] or "")
+    summary.cut += cut

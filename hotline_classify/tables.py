@@ -112,17 +112,21 @@ class TableStream:
         self.encoding = encoding
         self._done = 0  # bytes (text files) or rows (XLSX) consumed so far
         self._file = None
-        self._records: Iterator[Record] = iter(())
-        if fmt == "xlsx":
-            self.columns, self._records, self.total = self._open_xlsx()
-        else:
-            self.total = path.stat().st_size
-            self._file = open(path, "rb")
-            if fmt == "jsonl":
-                self.columns, self._records = self._open_jsonl()
+        self._workbook = None
+        try:
+            if fmt == "xlsx":
+                self.columns, records, self.total = self._open_xlsx()
             else:
-                self.columns, self._records = self._open_delimited("\t" if fmt == "tsv" else ",")
-        self._records = _drop_trailing_blank(self._records)
+                self.total = path.stat().st_size
+                self._file = open(path, "rb")
+                if fmt == "jsonl":
+                    self.columns, records = self._open_jsonl()
+                else:
+                    self.columns, records = self._open_delimited("\t" if fmt == "tsv" else ",")
+        except BaseException:
+            self.close()
+            raise
+        self._records = _drop_trailing_blank(records)
 
     @property
     def done(self) -> int:
@@ -136,7 +140,7 @@ class TableStream:
         """Release the file."""
         if self._file is not None:
             self._file.close()
-        if getattr(self, "_workbook", None) is not None:
+        if self._workbook is not None:
             self._workbook.close()
 
     def __enter__(self) -> TableStream:
