@@ -23,14 +23,15 @@ EVIDENCE = re.compile(r"^\S+:[+-]\d+\.\d\d( \S+:[+-]\d+\.\d\d)*$")
 class CountingModel:
     """A fast stand-in with the ``route_many`` interface, recording each call."""
 
-    def __init__(self, fail_on_call=None):
+    def __init__(self, fail_on_call=None, failure=RuntimeError):
         self.calls = []
         self.fail_on_call = fail_on_call
+        self.failure = failure
 
     def route_many(self, texts):
         self.calls.append(list(texts))
         if len(self.calls) == self.fail_on_call:
-            raise RuntimeError("model broke")
+            raise self.failure("model broke")
         return [Route("12345", "social", 0.75, (("停水", 0.5),), True) for _ in texts]
 
 
@@ -144,13 +145,14 @@ def test_values_beyond_the_first_jsonl_keys_are_kept(tmp_path):
     assert out[1]["note"] == "values not in the header: {'phone': '138'}"
 
 
-def test_a_failed_run_leaves_no_output_and_keeps_an_old_one(tmp_path):
+@pytest.mark.parametrize("failure", [RuntimeError, KeyboardInterrupt])
+def test_a_failed_or_interrupted_run_leaves_no_output_and_keeps_an_old_one(tmp_path, failure):
     src = tmp_path / "a.csv"
     src.write_text("text\n" + "停水\n" * 10, encoding="utf-8")
     out = tmp_path / "out.csv"
     out.write_text("previous run", encoding="utf-8")
-    with pytest.raises(RuntimeError, match="model broke"):
-        route_file(src, out, CountingModel(fail_on_call=2), chunk_size=3)
+    with pytest.raises(failure, match="model broke"):
+        route_file(src, out, CountingModel(fail_on_call=2, failure=failure), chunk_size=3)
     assert out.read_text(encoding="utf-8") == "previous run"
     assert no_leftovers(tmp_path)
 
@@ -227,14 +229,18 @@ def test_cli_bad_usage_exits_2(tmp_path, capsys):
     assert e.value.code == 2
 
 
-def test_cli_unexpected_error_exits_1(tmp_path, monkeypatch, capsys, model_file):
+@pytest.mark.parametrize(
+    "failure, message",
+    [(RuntimeError("disk on fire"), "disk on fire"), (KeyboardInterrupt(), "interrupted")],
+)
+def test_cli_unexpected_error_or_interrupt_exits_1(monkeypatch, capsys, failure, message):
     def broken(*args, **kwargs):
-        raise RuntimeError("disk on fire")
+        raise failure
 
     monkeypatch.setattr("hotline_classify.cli.route_file", broken)
-    code = main(["route", "--input", "a.csv", "--output", "b.csv", "--model", model_file])
-    assert code == 1
-    assert "disk on fire" in capsys.readouterr().err
+    assert main(["route", "--input", "a.csv", "--output", "b.csv"]) == 1
+    err = capsys.readouterr().err
+    assert message in err
 
 
 @pytest.mark.parametrize("command", ["route", "train", "evaluate"])
