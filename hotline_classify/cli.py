@@ -7,6 +7,7 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from .io import InputError, route_file
 from .labelled import check_trainable, label_conflicts, read_labelled, validation_split
@@ -37,7 +38,12 @@ EXAMPLES = {
 def _load_model(path: str | None):
     from .model import HotlineClassifier
 
-    return HotlineClassifier.default() if path is None else HotlineClassifier.load(path)
+    if path is None:
+        return HotlineClassifier.default()
+    try:
+        return HotlineClassifier.load(path)
+    except ValueError as e:
+        raise InputError(str(e)) from None
 
 
 def _format_route(route) -> str:
@@ -111,6 +117,8 @@ def _fit(args, data):
 def cmd_train(args) -> int:
     from .evaluate import evaluate_routes, format_report
 
+    if not Path(args.output).parent.is_dir():
+        raise InputError(f"{args.output}: the folder {Path(args.output).parent} does not exist")
     data = _read_labelled(args)
     check_trainable(data)
     if args.validation_size > 0:

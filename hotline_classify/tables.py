@@ -104,6 +104,8 @@ class TableStream:
         Column names in file order (for JSONL: the keys of the first object).
     encoding : str or None
         The text encoding read, or ``None`` for XLSX.
+    total : int or None
+        Size of the input for a progress bar: bytes of a text file, data rows of a sheet.
     """
 
     def __init__(self, path: Path, fmt: str, encoding: str | None):

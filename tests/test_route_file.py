@@ -229,6 +229,13 @@ def test_cli_bad_usage_exits_2(tmp_path, capsys):
     assert e.value.code == 2
 
 
+def test_cli_a_file_that_is_no_model_exits_2(tmp_path, capsys):
+    fake = tmp_path / "model.joblib"
+    fake.write_text("not a model", encoding="utf-8")
+    assert main(["route", "--model", str(fake), "停水"]) == 2
+    assert f"{fake} is not a hotline_classify model file" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "failure, message",
     [(RuntimeError("disk on fire"), "disk on fire"), (KeyboardInterrupt(), "interrupted")],

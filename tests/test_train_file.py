@@ -70,6 +70,13 @@ def test_train_refuses_bad_data_naming_the_problem(tmp_path, capsys, rows, extra
     assert not out.exists()
 
 
+def test_train_refuses_an_output_folder_that_does_not_exist(tmp_path, capsys):
+    path = write_csv(tmp_path / "orders.csv", ["id", "text", "hotline"], balanced_rows())
+    out = tmp_path / "nowhere" / "m.joblib"
+    assert main(["train", "--data", str(path), "-o", str(out)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
 def test_train_refuses_a_category_too_small(tmp_path, capsys):
     rows = [r + ["social" if r[2] == "12345" else "fraud"] for r in balanced_rows()]
     rows[-1][3] = "consumer_dispute"
