@@ -25,12 +25,12 @@ def corpus():
 
 @pytest.fixture(scope="session")
 def small_corpus(corpus):
-    """A stratified sample of the bundled corpus: 30 rows per category."""
+    """A stratified sample of the bundled corpus: 60 rows per category."""
     rng = random.Random(7)
     by_cat = {}
     for i, c in enumerate(corpus.categories):
         by_cat.setdefault(c, []).append(i)
-    idx = sorted(j for rows in by_cat.values() for j in rng.sample(rows, 30))
+    idx = sorted(j for rows in by_cat.values() for j in rng.sample(rows, 60))
     return (
         [corpus.texts[i] for i in idx],
         [corpus.hotlines[i] for i in idx],

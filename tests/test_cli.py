@@ -45,14 +45,34 @@ def trained_model(labelled_csv, tmp_path_factory):
 
 
 def test_route_prints_one_line_per_text(trained_model, capsys):
-    assert main(["route", "--model", str(trained_model), "商家拒绝退款", "小区停水三天"]) == 0
+    assert (
+        main(
+            [
+                "route",
+                "--model",
+                str(trained_model),
+                "网购的衣服质量差，商家拒绝退款",
+                "小区停水三天，自来水公司一直不来修",
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
     assert lines[0].split("\t")[0] == "12315" and lines[1].split("\t")[0] == "12345"
 
 
 def test_route_json_is_one_object_per_line(trained_model, capsys):
-    main(["route", "--model", str(trained_model), "--json", "商家拒绝退款", "小区停水三天"])
+    main(
+        [
+            "route",
+            "--model",
+            str(trained_model),
+            "--json",
+            "网购的衣服质量差，商家拒绝退款",
+            "小区停水三天，自来水公司一直不来修",
+        ]
+    )
     objs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [o["hotline"] for o in objs] == ["12315", "12345"]
     assert {"category", "confidence", "evidence", "needs_review"} <= set(objs[0])
@@ -80,12 +100,12 @@ def test_evaluate_reports_per_class_and_per_slice(trained_model, labelled_csv, c
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     overall = report["overall"]
-    assert overall["n"] == 210
+    assert overall["n"] == 420
     assert overall["hotline"]["accuracy"] > 0.9  # scored on its own training rows
     assert set(overall["hotline"]["per_class"]) == {"12315", "12345"}
     assert len(overall["category"]["confusion"]["matrix"]) == 7
     assert set(report["slices"]) == {"web", "phone"}
-    assert report["slices"]["web"]["n"] + report["slices"]["phone"]["n"] == 210
+    assert report["slices"]["web"]["n"] + report["slices"]["phone"]["n"] == 420
 
 
 def test_missing_column_exits_2_listing_columns(labelled_csv, tmp_path, capsys):
