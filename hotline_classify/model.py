@@ -317,21 +317,21 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
 
     # --------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
-        """Write the fitted model to ``path`` (joblib, with metadata); see :mod:`.persist`."""
+        """Write the fitted model to ``path`` (safe format, with metadata); see :mod:`.persist`."""
         from .persist import save_model
 
         return save_model(self, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> HotlineClassifier:
-        """Read a model written by :meth:`save`.
+    def load(cls, path: str | Path, *, allow_pickle: bool = False) -> HotlineClassifier:
+        """Read a model written by :meth:`save`; loading it runs no code from the file.
 
-        A model file is a pickle: loading it can run code. Load only files from a source
-        you trust.
+        ``allow_pickle=True`` also reads old joblib/pickle files, which **runs any code such
+        a file holds**: see :func:`.persist.load_model`.
         """
         from .persist import load_model
 
-        return load_model(path)
+        return load_model(path, allow_pickle=allow_pickle)
 
     @classmethod
     def default(cls) -> HotlineClassifier:
