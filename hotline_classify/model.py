@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from .emergency import detect_emergencies
 from .features import display_term, make_vectorizer
 from .normalize import normalize_text
 from .persist import fingerprint
@@ -269,6 +270,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
 
     def route_many(self, X: Iterable[str]) -> list[Route]:
         """Route many texts; the results are in input order."""
+        X = check_texts(X)
         features = self._features(X)
         proba = self.hotline_model_.predict_proba(features)
         best = np.argmax(proba, axis=1)
@@ -276,6 +278,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         confidence = proba[np.arange(len(best)), best]
         categories = self._categories_for(features, hotlines)
         evidence = self._evidence(features, hotlines)
+        redirects = detect_emergencies(X)
         return [
             Route(
                 hotline=str(hotlines[i]),
@@ -283,6 +286,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
                 confidence=float(confidence[i]),
                 evidence=evidence[i],
                 needs_review=bool(confidence[i] < self.review_threshold),
+                redirect=redirects[i],
             )
             for i in range(len(best))
         ]

@@ -184,11 +184,33 @@ def cache_dir() -> Path:
     return Path(base) / "hotline_classify"
 
 
-def _corpus_digest() -> str:
+def _corpus_digest(names=("complaints.csv", "user_dict.txt", "stopwords.txt")) -> str:
     h = hashlib.sha256()
-    for name in ("complaints.csv", "user_dict.txt", "stopwords.txt"):
+    for name in names:
         h.update(data_path(name).read_bytes())
     return h.hexdigest()[:16]
+
+
+def cached_build(name: str, data_files: tuple[str, ...], build):
+    """Return ``build()``, kept in :func:`cache_dir` in the safe format between processes.
+
+    The cache file is keyed by ``name``, the package and scikit-learn versions and a hash
+    of the bundled ``data_files`` the object is built from; a file that cannot be read is
+    rebuilt, and a cache folder that cannot be written is skipped.
+    """
+    key = f"{name}-{__version__}-sk{sklearn.__version__}-{_corpus_digest(data_files)}.model"
+    path = cache_dir() / key
+    if path.is_file():
+        try:
+            return safe_format.load(path)
+        except ValueError:
+            pass
+    obj = build()
+    try:
+        _write_atomically(safe_format.dumps(obj), path)
+    except OSError:
+        pass
+    return obj
 
 
 def default_model():
