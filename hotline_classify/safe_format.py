@@ -267,5 +267,14 @@ def _load(fileobj, where: str):
             return _Decoder(arrays)(tree)
     except UnsafeModelError:
         raise
-    except (KeyError, ValueError, TypeError, OSError, RecursionError, zipfile.BadZipFile) as e:
+    except (
+        KeyError,
+        IndexError,
+        AttributeError,
+        ValueError,
+        TypeError,
+        OSError,
+        RecursionError,
+        zipfile.BadZipFile,
+    ) as e:
         raise UnsafeModelError(f"{where} is not in the safe model format ({e})") from None

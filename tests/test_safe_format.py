@@ -7,6 +7,8 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline_classify import HotlineClassifier, safe_format
 from hotline_classify.persist import FORMAT, FORMAT_VERSION, load_model, read_metadata
@@ -181,3 +183,41 @@ def test_a_saved_model_is_a_zip_of_json_and_arrays(small_model, tmp_path):
         for name in arrays.files:
             assert arrays[name].dtype != object
     assert io.BytesIO(path.read_bytes()).read(2) == b"PK"
+
+
+TAGS = ["$dict", "$items", "$tuple", "$set", "$frozenset", "$array", "$objarray", "$scalar"]
+TAGS += ["$dtype", "$type", "$object", "state", "shape", "object", "value", "x"]
+JSON_TREES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=30)
+    | st.sampled_from(["numpy.float64", "builtins.eval", "os.system", "<f8", "a0"]),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(TAGS), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON_TREES)
+def test_any_tree_loads_or_is_refused_with_unsafe_model_error(tree):
+    data = io.BytesIO()
+    np.savez(
+        data,
+        **{safe_format.TREE_KEY: np.frombuffer(json.dumps(tree).encode(), dtype=np.uint8)},
+        a0=np.arange(3),
+    )
+    try:
+        safe_format.loads(data.getvalue())
+    except UnsafeModelError:
+        pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_are_refused_with_unsafe_model_error(raw):
+    with pytest.raises(UnsafeModelError):
+        safe_format.loads(b"PK\x03\x04" + raw)
