@@ -50,6 +50,7 @@ def _load_model(path: str | None):
 def _format_route(route) -> str:
     terms = " ".join(f"{t}({w:+.2f})" for t, w in route.evidence[:3])
     flag = "\treview" if route.needs_review else ""
+    flag += f"\tREDIRECT {route.redirect}" if route.redirect else ""
     return f"{route.hotline}\t{route.category or '-'}\t{route.confidence:.3f}{flag}\t{terms}"
 
 

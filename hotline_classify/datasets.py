@@ -107,3 +107,23 @@ def load_gold_dev(data_dir: str | Path | None = None) -> LabelledTexts:
     :func:`shared_data_dir`."""
     folder = Path(data_dir) if data_dir is not None else shared_data_dir()
     return _read_labelled(folder / "gold_dev.csv", ("slice", "certainty", "redirect"))
+
+
+def load_emergencies() -> dict[str, list[str]]:
+    """Load the authored emergency set bundled with the package (``emergencies.csv``).
+
+    Columns: ``id``, ``text``, ``redirect`` (``110``/``119``/``120``/``122`` for an
+    emergency happening now, empty for an alarming message that is not one), ``kind``,
+    ``style`` and ``split``: ``dev`` rows may be used to build or tune a detector, ``test``
+    rows only to measure it (a row's split is fixed by the parity of the SHA-256 of its
+    text).
+
+    Examples
+    --------
+    >>> rows = load_emergencies()
+    >>> sorted(set(rows["split"]))
+    ['dev', 'test']
+    """
+    with open(data_path("emergencies.csv"), encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {c: [r[c] for r in rows] for c in ("id", "text", "redirect", "kind", "style", "split")}

@@ -14,6 +14,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from .boilerplate import strip_boilerplate
+from .emergency import detect_emergencies
 from .features import display_term, make_vectorizer
 from .normalize import normalize_text
 from .persist import fingerprint
@@ -285,6 +286,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
 
     def route_many(self, X: Iterable[str]) -> list[Route]:
         """Route many texts; the results are in input order."""
+        X = check_texts(X)
         features = self._features(X)
         proba = self.hotline_model_.predict_proba(features)
         best = np.argmax(proba, axis=1)
@@ -292,6 +294,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         confidence = proba[np.arange(len(best)), best]
         categories = self._categories_for(features, hotlines)
         evidence = self._evidence(features, hotlines)
+        redirects = detect_emergencies(X)
         return [
             Route(
                 hotline=str(hotlines[i]),
@@ -299,6 +302,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
                 confidence=float(confidence[i]),
                 evidence=evidence[i],
                 needs_review=bool(confidence[i] < self.review_threshold),
+                redirect=redirects[i],
             )
             for i in range(len(best))
         ]
@@ -333,21 +337,21 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
 
     # --------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
-        """Write the fitted model to ``path`` (joblib, with metadata); see :mod:`.persist`."""
+        """Write the fitted model to ``path`` (safe format, with metadata); see :mod:`.persist`."""
         from .persist import save_model
 
         return save_model(self, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> HotlineClassifier:
-        """Read a model written by :meth:`save`.
+    def load(cls, path: str | Path, *, allow_pickle: bool = False) -> HotlineClassifier:
+        """Read a model written by :meth:`save`; loading it runs no code from the file.
 
-        A model file is a pickle: loading it can run code. Load only files from a source
-        you trust.
+        ``allow_pickle=True`` also reads old joblib/pickle files, which **runs any code such
+        a file holds**: see :func:`.persist.load_model`.
         """
         from .persist import load_model
 
-        return load_model(path)
+        return load_model(path, allow_pickle=allow_pickle)
 
     @classmethod
     def default(cls) -> HotlineClassifier:

@@ -1,7 +1,9 @@
 """Saving and loading models, and the cached default model.
 
-A model file is a joblib pickle holding the estimator and a metadata header. **Loading a
-pickle can run arbitrary code: load only model files from a source you trust.**
+A model file holds the estimator and a metadata header in the safe format of
+:mod:`.safe_format`: arrays and plain data only, so loading a file runs no code it carries,
+and a file naming a type outside the allow-list is refused. Older joblib pickles load only
+with ``allow_pickle=True``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-import joblib
 import sklearn
 
-from . import __version__
+from . import __version__, safe_format
 from .datasets import data_path, load_corpus
 
 FORMAT = "hotline_classify.model"
@@ -50,12 +51,12 @@ def _metadata(model) -> dict:
     }
 
 
-def _write_atomically(obj, path: Path) -> None:
+def _write_atomically(data: bytes, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        joblib.dump(obj, tmp, compress=3)
+        Path(tmp).write_bytes(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -65,12 +66,23 @@ def _write_atomically(obj, path: Path) -> None:
 def save_model(model, path: str | Path) -> Path:
     """Write a fitted :class:`~hotline_classify.HotlineClassifier` to ``path``.
 
-    The file is replaced atomically, so a failed write never leaves a half-written model.
+    The file is in the safe format (:mod:`.safe_format`), whatever its name, and is
+    replaced atomically, so a failed write never leaves a half-written model.
 
     Returns
     -------
     pathlib.Path
         The path written.
+
+    Raises
+    ------
+    TypeError
+        If the model holds a type that a model file may not carry.
+
+    Examples
+    --------
+    >>> model.save("orders.model")  # doctest: +SKIP
+    PosixPath('orders.model')
     """
     from sklearn.utils.validation import check_is_fitted
 
@@ -81,23 +93,39 @@ def save_model(model, path: str | Path) -> Path:
         "metadata": _metadata(model),
         "model": model,
     }
+    data = safe_format.dumps(payload)
     path = Path(path)
-    _write_atomically(payload, path)
+    _write_atomically(data, path)
     return path
 
 
-def read_metadata(path: str | Path) -> dict:
-    """Return the metadata header of a model file (this unpickles it: trusted files only)."""
-    return _load_payload(Path(path))["metadata"]
+def read_metadata(path: str | Path, *, allow_pickle: bool = False) -> dict:
+    """Return the metadata header of a model file; ``allow_pickle`` as in :func:`load_model`."""
+    return _load_payload(Path(path), allow_pickle)["metadata"]
 
 
-def _load_payload(path: Path) -> dict:
+def _load_pickle(path: Path):
+    import joblib
+
     try:
-        payload = joblib.load(path)
-    except FileNotFoundError:
-        raise
+        return joblib.load(path)
     except Exception as e:
         raise ValueError(f"{path} is not a hotline_classify model file ({e})") from None
+
+
+def _load_payload(path: Path, allow_pickle: bool) -> dict:
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file {path}")
+    if allow_pickle and not safe_format.is_safe_format(path):
+        payload = _load_pickle(path)
+    else:
+        try:
+            payload = safe_format.load(path)
+        except safe_format.UnsafeModelError as e:
+            raise safe_format.UnsafeModelError(
+                f"{e}; a joblib/pickle model file loads only with allow_pickle=True, "
+                "which runs any code the file holds"
+            ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a hotline_classify model file")
     if payload.get("format_version") != FORMAT_VERSION:
@@ -109,20 +137,34 @@ def _load_payload(path: Path) -> dict:
     return payload
 
 
-def load_model(path: str | Path):
+def load_model(path: str | Path, *, allow_pickle: bool = False):
     """Read a model written by :func:`save_model`.
 
-    **Security:** the file is a pickle; loading it runs code it carries. Load only files
-    from a trusted source.
+    Parameters
+    ----------
+    path : str or Path
+        A model file.
+    allow_pickle : bool, default=False
+        Also read a joblib/pickle model file (as written by hotline_classify 0.1).
+        **Dangerous:** unpickling runs whatever code the file carries, with your rights:
+        a crafted file can delete or steal data. Set it only for a file you made yourself
+        or got from a source you trust, and re-save it to get a safe file.
 
     Raises
     ------
     ValueError
-        If the file is not a hotline_classify model, or was written in another format
-        version or with another major.minor scikit-learn version.
+        If the file is not a hotline_classify model, is a pickle and ``allow_pickle`` is
+        False, names a type outside the allow-list (see :mod:`.safe_format`), or was written
+        in another format version or with another major.minor scikit-learn version.
+    FileNotFoundError
+        If there is no such file.
+
+    Examples
+    --------
+    >>> model = load_model("orders.model")  # doctest: +SKIP
     """
     path = Path(path)
-    payload = _load_payload(path)
+    payload = _load_payload(path, allow_pickle)
     saved = payload["metadata"].get("sklearn_version", "")
     if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
         raise ValueError(
@@ -142,11 +184,33 @@ def cache_dir() -> Path:
     return Path(base) / "hotline_classify"
 
 
-def _corpus_digest() -> str:
+def _corpus_digest(names=("complaints.csv", "user_dict.txt", "stopwords.txt")) -> str:
     h = hashlib.sha256()
-    for name in ("complaints.csv", "user_dict.txt", "stopwords.txt"):
+    for name in names:
         h.update(data_path(name).read_bytes())
     return h.hexdigest()[:16]
+
+
+def cached_build(name: str, data_files: tuple[str, ...], build):
+    """Return ``build()``, kept in :func:`cache_dir` in the safe format between processes.
+
+    The cache file is keyed by ``name``, the package and scikit-learn versions and a hash
+    of the bundled ``data_files`` the object is built from; a file that cannot be read is
+    rebuilt, and a cache folder that cannot be written is skipped.
+    """
+    key = f"{name}-{__version__}-sk{sklearn.__version__}-{_corpus_digest(data_files)}.model"
+    path = cache_dir() / key
+    if path.is_file():
+        try:
+            return safe_format.load(path)
+        except ValueError:
+            pass
+    obj = build()
+    try:
+        _write_atomically(safe_format.dumps(obj), path)
+    except OSError:
+        pass
+    return obj
 
 
 def default_model():
@@ -162,7 +226,7 @@ def default_model():
             return _default_model
         from .model import HotlineClassifier
 
-        key = f"default-{__version__}-sk{sklearn.__version__}-{_corpus_digest()}.joblib"
+        key = f"default-{__version__}-sk{sklearn.__version__}-{_corpus_digest()}.model"
         path = cache_dir() / key
         model = None
         if path.is_file():

@@ -27,6 +27,10 @@ class Route:
         chosen hotline's score (positive: for it, negative: against it), largest first.
     needs_review : bool
         True when ``confidence`` is below the model's review threshold.
+    redirect : str or None
+        ``'110'``, ``'119'``, ``'120'`` or ``'122'`` when the text describes an emergency
+        happening now, which must go to that emergency line at once instead of waiting in a
+        hotline queue (see :mod:`.emergency`); else ``None``.
 
     Examples
     --------
@@ -40,6 +44,7 @@ class Route:
     confidence: float
     evidence: tuple[tuple[str, float], ...]
     needs_review: bool
+    redirect: str | None = None
 
     def to_dict(self) -> dict:
         """Return the route as plain JSON-ready data (evidence as ``[[term, weight], ...]``)."""
@@ -51,6 +56,7 @@ class Route:
         terms = ", ".join(f"{t} {w:+.2f}" for t, w in self.evidence[:3])
         name = CATEGORY_NAMES.get(self.category or "", self.category)
         review = " needs review" if self.needs_review else ""
+        review += f" REDIRECT {self.redirect}" if self.redirect else ""
         return (
             f"<Route {self.hotline} {HOTLINE_NAMES.get(self.hotline, '')} / {name} "
             f"p={self.confidence:.2f}{review} [{terms}]>"

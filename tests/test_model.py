@@ -175,5 +175,5 @@ def test_route_is_frozen_and_readable(small_model):
         r.hotline = "12345"
     assert r.hotline in repr(r)
     d = r.to_dict()
-    assert set(d) == {"hotline", "category", "confidence", "evidence", "needs_review"}
+    assert set(d) == {"hotline", "category", "confidence", "evidence", "needs_review", "redirect"}
     assert d["evidence"][0][0] == r.evidence[0][0]

@@ -1,19 +1,18 @@
 import pickle
 
-import joblib
 import numpy as np
 import pytest
 import sklearn
 
 import hotline_classify
-from hotline_classify import HotlineClassifier
+from hotline_classify import HotlineClassifier, safe_format
 from hotline_classify.persist import FORMAT, read_metadata
 
 TEXTS = ["商家拒绝退款", "小区停水三天", "物业费乱收", "假冒名牌鞋子", "建议增加公交线路"]
 
 
 def test_save_then_load_gives_identical_predictions(small_model, tmp_path):
-    path = small_model.save(tmp_path / "m.joblib")
+    path = small_model.save(tmp_path / "m.model")
     loaded = HotlineClassifier.load(path)
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), small_model.predict_proba(TEXTS))
     assert loaded.route_many(TEXTS) == small_model.route_many(TEXTS)
@@ -21,7 +20,7 @@ def test_save_then_load_gives_identical_predictions(small_model, tmp_path):
 
 
 def test_metadata_describes_the_model(small_model, small_corpus, tmp_path):
-    path = small_model.save(tmp_path / "m.joblib")
+    path = small_model.save(tmp_path / "m.model")
     meta = read_metadata(path)
     assert meta["package_version"] == hotline_classify.__version__
     assert meta["sklearn_version"] == sklearn.__version__
@@ -41,36 +40,41 @@ def test_fingerprint_changes_with_training_rows(small_corpus):
 
 
 def test_a_file_that_is_not_a_model_is_refused(tmp_path):
-    junk = tmp_path / "junk.joblib"
-    junk.write_bytes(b"not a pickle at all")
-    with pytest.raises(ValueError, match="not a hotline_classify model"):
+    junk = tmp_path / "junk.model"
+    junk.write_bytes(b"not a model at all")
+    with pytest.raises(ValueError, match="not in the safe model format"):
         HotlineClassifier.load(junk)
-    other = tmp_path / "other.joblib"
-    joblib.dump({"weights": [1, 2, 3]}, other)
+    other = tmp_path / "other.model"
+    other.write_bytes(safe_format.dumps({"weights": [1, 2, 3]}))
     with pytest.raises(ValueError, match="not a hotline_classify model"):
         HotlineClassifier.load(other)
+    with pytest.raises(FileNotFoundError):
+        HotlineClassifier.load(tmp_path / "missing.model")
+
+
+def _rewrite_payload(path, change):
+    payload = safe_format.load(path)
+    change(payload)
+    path.write_bytes(safe_format.dumps(payload))
 
 
 def test_an_incompatible_version_is_refused(small_model, tmp_path):
-    path = small_model.save(tmp_path / "m.joblib")
-    payload = joblib.load(path)
-    payload["format_version"] = 999
-    joblib.dump(payload, path)
+    path = small_model.save(tmp_path / "m.model")
+    _rewrite_payload(path, lambda p: p.update(format_version=999))
     with pytest.raises(ValueError, match="format 999"):
         HotlineClassifier.load(path)
-    payload["format_version"] = 1
-    payload["metadata"]["sklearn_version"] = "0.20.0"
-    joblib.dump(payload, path)
+    _rewrite_payload(path, lambda p: p.update(format_version=1))
+    _rewrite_payload(path, lambda p: p["metadata"].update(sklearn_version="0.20.0"))
     with pytest.raises(ValueError, match="scikit-learn 0.20.0"):
         HotlineClassifier.load(path)
-    assert payload["format"] == FORMAT
+    assert safe_format.load(path)["format"] == FORMAT
 
 
 def test_saving_an_unfitted_model_fails(tmp_path):
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        HotlineClassifier().save(tmp_path / "m.joblib")
+        HotlineClassifier().save(tmp_path / "m.model")
     assert not list(tmp_path.iterdir())
 
 
@@ -86,7 +90,7 @@ def test_default_model_is_trained_on_the_corpus_and_cached(default_model, corpus
 
     assert default_model.n_training_rows_ == len(corpus)
     assert HotlineClassifier.default() is default_model
-    cached = list(cache_dir().glob("default-*.joblib"))
+    cached = list(cache_dir().glob("default-*.model"))
     assert len(cached) == 1 and cached[0].parent == cache_dir()
     assert os.environ["HOTLINE_CLASSIFY_CACHE"] == str(cache_dir())
     loaded = HotlineClassifier.load(cached[0])

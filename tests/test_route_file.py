@@ -233,7 +233,7 @@ def test_cli_a_file_that_is_no_model_exits_2(tmp_path, capsys):
     fake = tmp_path / "model.joblib"
     fake.write_text("not a model", encoding="utf-8")
     assert main(["route", "--model", str(fake), "停水"]) == 2
-    assert f"{fake} is not a hotline_classify model file" in capsys.readouterr().err
+    assert f"{fake} is not in the safe model format" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

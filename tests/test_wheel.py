@@ -25,7 +25,7 @@ def wheel(tmp_path_factory):
 
 def test_wheel_holds_the_bundled_data(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for f in ("complaints.csv", "user_dict.txt", "stopwords.txt"):
+    for f in ("complaints.csv", "emergencies.csv", "user_dict.txt", "stopwords.txt"):
         assert f"hotline_classify/data/{f}" in names
 
 
