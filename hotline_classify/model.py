@@ -17,7 +17,7 @@ from .features import display_term, make_vectorizer
 from .normalize import normalize_text
 from .persist import fingerprint
 from .routing import Route
-from .segment import JiebaSegmenter
+from .segment import backend_of, make_segmenter
 from .taxonomy import HOTLINES, canonical_hotline
 
 #: Texts are cut to this many characters (after cleaning) before features are computed.
@@ -70,7 +70,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
     """Route Chinese complaints to the 12345 or 12315 hotline and name the matter type.
 
     Text is cleaned (:func:`~hotline_classify.normalize.normalize_text`), segmented
-    (:class:`~hotline_classify.segment.JiebaSegmenter`), turned into TF-IDF features
+    (:mod:`~hotline_classify.segment`, jieba or rjieba), turned into TF-IDF features
     (:func:`~hotline_classify.features.make_vectorizer`) and scored by a logistic
     regression whose probabilities are calibrated by Platt scaling on cross-validated
     scores. A second logistic regression names the category; the category returned is the
@@ -99,7 +99,8 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
     n_evidence : int, default=5
         How many terms a route's ``evidence`` lists.
     segmenter : callable or None, default=None
-        Maps a normalised text to its words; ``None`` means ``JiebaSegmenter()``.
+        Maps a normalised text to its words; ``None`` means
+        ``make_segmenter()``, the default backend (:mod:`.segment`).
     random_state : int, default=0
         Seed of the calibration folds; the same data and seed give the same model.
 
@@ -119,6 +120,9 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         The calibrated hotline classifier.
     category_model_ : LogisticRegression or None
         The category classifier.
+    segmenter_backend_ : str
+        The segmenter backend the model was trained with (``'rjieba'``, ``'jieba'``, or a
+        custom segmenter's class name).
     n_training_rows_ : int
         Number of rows ``fit`` saw.
     training_fingerprint_ : str
@@ -184,8 +188,10 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         if min(counts.values()) < 3:
             raise ValueError(f"each hotline needs at least 3 training rows; got {dict(counts)}")
 
+        segmenter = self.segmenter if self.segmenter is not None else make_segmenter()
+        self.segmenter_backend_ = backend_of(segmenter)
         self.vectorizer_ = make_vectorizer(
-            self.segmenter if self.segmenter is not None else JiebaSegmenter(),
+            segmenter,
             ngram_range=self.ngram_range,
             char_ngram_range=self.char_ngram_range,
             min_df=self.min_df,
@@ -323,15 +329,32 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         return save_model(self, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> HotlineClassifier:
+    def load(cls, path: str | Path, backend: str | None = None) -> HotlineClassifier:
         """Read a model written by :meth:`save`.
 
         A model file is a pickle: loading it can run code. Load only files from a source
-        you trust.
+        you trust. ``backend``, if given, must be the segmenter backend the model was
+        trained with (see :func:`.persist.load_model`).
         """
         from .persist import load_model
 
-        return load_model(path)
+        return load_model(path, backend)
+
+    def with_backend(self, backend: str) -> HotlineClassifier:
+        """Return a copy that segments with another backend (``'jieba'`` or ``'rjieba'``).
+
+        The learned weights stay; only the segmenter changes, so routes can differ on the
+        texts the two backends cut differently. ``segmenter_backend_`` still names the
+        backend the model was trained with.
+
+        Examples
+        --------
+        >>> HotlineClassifier.default().with_backend("jieba").route("小区停水三天").hotline
+        '12345'
+        """
+        from .segment import swap_backend
+
+        return swap_backend(self, backend)
 
     @classmethod
     def default(cls) -> HotlineClassifier:

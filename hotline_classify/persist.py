@@ -44,6 +44,7 @@ def _metadata(model) -> dict:
         "sklearn_version": sklearn.__version__,
         "hotlines": [str(c) for c in model.classes_],
         "categories": None if model.categories_ is None else [str(c) for c in model.categories_],
+        "segmenter_backend": model.segmenter_backend_,
         "n_training_rows": int(model.n_training_rows_),
         "training_fingerprint": model.training_fingerprint_,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -109,17 +110,27 @@ def _load_payload(path: Path) -> dict:
     return payload
 
 
-def load_model(path: str | Path):
+def load_model(path: str | Path, backend: str | None = None):
     """Read a model written by :func:`save_model`.
 
     **Security:** the file is a pickle; loading it runs code it carries. Load only files
     from a trusted source.
 
+    Parameters
+    ----------
+    path : str or Path
+    backend : str or None, default=None
+        The segmenter backend the caller expects. ``None`` takes the one the model was
+        trained with; a different name is refused, since another backend cuts some texts
+        differently. To segment with another backend on purpose, load without ``backend``
+        and call :meth:`~hotline_classify.HotlineClassifier.with_backend`.
+
     Raises
     ------
     ValueError
-        If the file is not a hotline_classify model, or was written in another format
-        version or with another major.minor scikit-learn version.
+        If the file is not a hotline_classify model, was written in another format
+        version or with another major.minor scikit-learn version, or was trained with
+        another segmenter backend than ``backend``.
     """
     path = Path(path)
     payload = _load_payload(path)
@@ -130,6 +141,13 @@ def load_model(path: str | Path):
             "retrain the model with this version"
         )
     model = payload["model"]
+    trained = getattr(model, "segmenter_backend_", "jieba")
+    if backend is not None and backend != trained:
+        raise ValueError(
+            f"{path} was trained with the {trained} segmenter, not {backend}; another backend "
+            f"cuts some texts differently. Load it without backend= to use {trained}, or "
+            f"switch on purpose with HotlineClassifier.load(path).with_backend({backend!r})"
+        )
     model.metadata_ = payload["metadata"]
     return model
 
@@ -161,8 +179,12 @@ def default_model():
         if _default_model is not None:
             return _default_model
         from .model import HotlineClassifier
+        from .segment import DEFAULT_BACKEND
 
-        key = f"default-{__version__}-sk{sklearn.__version__}-{_corpus_digest()}.joblib"
+        key = (
+            f"default-{__version__}-sk{sklearn.__version__}-{DEFAULT_BACKEND}-"
+            f"{_corpus_digest()}.joblib"
+        )
         path = cache_dir() / key
         model = None
         if path.is_file():
