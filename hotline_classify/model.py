@@ -273,8 +273,16 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             raise TypeError(f"expected a str, got {type(text).__name__}")
         return self.route_many([text])[0]
 
-    def route_many(self, X: Iterable[str]) -> list[Route]:
-        """Route many texts; the results are in input order."""
+    def route_many(self, X: Iterable[str], n_jobs: int | None = None) -> list[Route]:
+        """Route many texts; the results are in input order.
+
+        ``n_jobs`` > 1 (or -1, one per core) routes a large batch in that many processes
+        (see :mod:`.parallel`); the routes are the same as in one process.
+        """
+        if n_jobs not in (None, 1):
+            from .parallel import route_in_parallel
+
+            return route_in_parallel(self, check_texts(X), n_jobs)
         features = self._features(X)
         proba = self.hotline_model_.predict_proba(features)
         best = np.argmax(proba, axis=1)

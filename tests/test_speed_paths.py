@@ -45,3 +45,52 @@ def test_both_backends_train_the_same_kind_of_model(small_model, jieba_model):
     a, b = small_model.predict_proba(TEXTS), jieba_model.predict_proba(TEXTS)
     assert a.shape == b.shape
     np.testing.assert_array_equal(a.argmax(axis=1), b.argmax(axis=1))
+
+
+@pytest.fixture()
+def small_batches(monkeypatch):
+    """Let the tests run small batches across processes."""
+    from hotline_classify import parallel
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_TEXTS", 10)
+
+
+def test_routing_across_processes_gives_the_same_routes_in_order(
+    small_model, corpus, small_batches
+):
+    texts = corpus.texts[:400]
+    assert small_model.route_many(texts, n_jobs=2) == small_model.route_many(texts)
+    # A second call reuses the model the workers already hold.
+    assert small_model.route_many(texts[::-1], n_jobs=-1) == small_model.route_many(texts[::-1])
+
+
+def test_a_changed_model_is_not_confused_with_the_one_workers_hold(
+    small_model, corpus, small_batches
+):
+    import copy
+
+    texts = corpus.texts[:60]
+    small_model.route_many(texts, n_jobs=2)
+    strict = copy.deepcopy(small_model).set_params(review_threshold=1.01)
+    assert all(r.needs_review for r in strict.route_many(texts, n_jobs=2))
+
+
+def test_bad_rows_are_named_by_their_place_in_the_whole_batch(small_model, small_batches):
+    texts = ["商家拒绝退款"] * 50
+    texts[37] = " \u3000 "
+    with pytest.raises(ValueError, match="index 37 is empty"):
+        small_model.route_many(texts, n_jobs=2)
+    texts[37] = None
+    with pytest.raises(TypeError, match="index 37 is NoneType"):
+        small_model.route_many(texts, n_jobs=2)
+
+
+def test_chunks_cover_the_batch_in_order():
+    from hotline_classify.parallel import chunk_bounds
+
+    for n, k in [(10, 3), (7, 7), (3, 8), (1000, 16)]:
+        bounds = chunk_bounds(n, k)
+        assert bounds[0][0] == 0 and bounds[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+        sizes = [stop - start for start, stop in bounds]
+        assert min(sizes) >= 1 and max(sizes) - min(sizes) <= 1
