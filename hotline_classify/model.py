@@ -13,6 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from .evidence import term_ids, top_terms
+from .fastvec import transform as fast_transform
 from .features import display_term, make_vectorizer
 from .normalize import normalize_text
 from .persist import fingerprint
@@ -238,7 +240,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
     # ---------------------------------------------------------------- prediction
     def _features(self, X):
         check_is_fitted(self, "hotline_model_")
-        return self.vectorizer_.transform(clean_texts(X))
+        return fast_transform(self.vectorizer_, clean_texts(X))
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Return the calibrated probability of each hotline, columns in ``classes_`` order."""
@@ -313,21 +315,11 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         return [str(self.categories_[j]) for j in np.argmax(masked, axis=1)]
 
     def _evidence(self, features, hotlines) -> list[tuple[tuple[str, float], ...]]:
+        # Each term's contribution to the chosen hotline's score (see .evidence).
+        ids, names = term_ids(self)
+        sign = np.where(np.asarray(hotlines) == self.classes_[1], 1.0, -1.0)
         weights = self._linear().coef_[0]
-        features = features.tocsr()
-        out = []
-        for i, hotline in enumerate(hotlines):
-            start, end = features.indptr[i], features.indptr[i + 1]
-            columns = features.indices[start:end]
-            sign = 1.0 if hotline == self.classes_[1] else -1.0
-            contrib = features.data[start:end] * weights[columns] * sign
-            # A term seen both as a word and as characters counts once, with both weights.
-            by_term: dict[str, float] = {}
-            for term, c in zip(self.feature_names_[columns], contrib):
-                by_term[term] = by_term.get(term, 0.0) + float(c)
-            top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[: self.n_evidence]
-            out.append(tuple((term, round(c, 4)) for term, c in top))
-        return out
+        return top_terms(features, sign, weights, ids, names, self.n_evidence)
 
     # --------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:

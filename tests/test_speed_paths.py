@@ -94,3 +94,62 @@ def test_chunks_cover_the_batch_in_order():
         assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
         sizes = [stop - start for start, stop in bounds]
         assert min(sizes) >= 1 and max(sizes) - min(sizes) <= 1
+
+
+@pytest.fixture(scope="module")
+def real_texts():
+    """Real messages, read from the shared data folder (never copied into the repo)."""
+    from hotline_classify.datasets import load_gold_dev
+
+    return load_gold_dev().texts
+
+
+def test_fast_transform_gives_the_fitted_vectorizers_matrix(default_model, corpus, real_texts):
+    from hotline_classify.fastvec import transform
+    from hotline_classify.model import clean_texts
+
+    texts = clean_texts(corpus.texts[:200] + real_texts[:300] + ["退款", "a  b\tc", "𠀀𠀁好的"])
+    expected = default_model.vectorizer_.transform(texts)
+    got = transform(default_model.vectorizer_, texts)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert got.nnz == expected.nnz
+    assert abs(got - expected).max() < 1e-6
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(analyzer="char", ngram_range=(1, 4)),  # longer than the packed n-grams
+        dict(analyzer="char_wb", ngram_range=(2, 3)),
+        dict(analyzer="char", ngram_range=(2, 3), lowercase=True),
+        dict(analyzer="word", ngram_range=(1, 3), tokenizer=str.split, token_pattern=None),
+        dict(analyzer="char", ngram_range=(1, 2), sublinear_tf=False, use_idf=False, norm="l1"),
+    ],
+)
+def test_fast_transform_falls_back_or_matches_for_other_settings(corpus, params):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from hotline_classify.fastvec import transform
+
+    texts = corpus.texts[:150]
+    vec = TfidfVectorizer(**{"lowercase": False, **params}).fit(texts[:100])
+    expected = vec.transform(texts)
+    got = transform(vec, texts)
+    assert got.nnz == expected.nnz and abs(got - expected).max() < 1e-6
+
+
+def test_evidence_matches_a_plain_per_row_computation(default_model, real_texts):
+    model = default_model
+    features = model._features(real_texts[:150])
+    hotlines = model.predict(real_texts[:150])
+    got = model._evidence(features, hotlines)
+    weights = model._linear().coef_[0]
+    for i, hotline in enumerate(hotlines):
+        row = features.getrow(i)
+        sign = 1.0 if hotline == model.classes_[1] else -1.0
+        by_term = {}
+        for col, value in zip(row.indices, row.data):
+            term = model.feature_names_[col]
+            by_term[term] = by_term.get(term, 0.0) + float(value * weights[col] * sign)
+        top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[: model.n_evidence]
+        assert got[i] == tuple((t, round(c, 4)) for t, c in top)
