@@ -153,3 +153,26 @@ def test_evidence_matches_a_plain_per_row_computation(default_model, real_texts)
             by_term[term] = by_term.get(term, 0.0) + float(value * weights[col] * sign)
         top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[: model.n_evidence]
         assert got[i] == tuple((t, round(c, 4)) for t, c in top)
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("电话13812345678", "电话 MASKPHONE"),
+        ("+86 138 1234 5678", "MASKPHONE"),
+        ("8613812345678", "MASKPHONE"),
+        ("编号913812345678", "编号913812345678"),  # a digit before: not a phone number
+        ("卡号6222 0212 3456 7890", "卡号 MASKCARD"),
+        ("96222 0212 3456 7890", "96222 0212 3456 7890"),
+        ("热线400-123-4567", "热线 MASKPHONE"),
+        ("5400-123-4567", "5400-123-4567"),
+        ("住5-2-301室", "住 MASKADDR"),
+        ("15-2-301室", "MASKADDR"),
+        ("1235-2-301室", "1235-2-301室"),
+    ],
+)
+def test_masks_need_a_non_digit_before_the_number(text, masked):
+    # Expected values are those of the earlier leading-lookbehind patterns.
+    from hotline_classify.normalize import normalize_text
+
+    assert normalize_text(text) == masked
