@@ -120,7 +120,7 @@ class _CharCounter:
         by_size: dict[int, tuple[list[int], list[int]]] = {n: ([], []) for n in self.sizes}
         for term, col in vec.vocabulary_.items():
             keys, cols = by_size[len(term)]
-            keys.append(_pack(term))
+            keys.append(pack(term))
             cols.append(col)
         self.tables = {}
         for n, (keys, cols) in by_size.items():
@@ -137,30 +137,47 @@ class _CharCounter:
         return found[1]
 
     def __call__(self, texts: list[str]) -> sp.csr_matrix:
-        texts = [self.white.sub(" ", t) for t in texts]
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        joined = "".join(texts).encode("utf-32-le", "surrogatepass")
-        codes = np.frombuffer(joined, dtype=np.uint32).astype(np.uint64)
-        doc = np.repeat(np.arange(len(texts)), lengths)
         rows, cols = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
-        for n in self.sizes:
-            m = len(codes) - n + 1
+        texts = [self.white.sub(" ", t) for t in texts]
+        for n, doc, key in char_ngram_keys(texts, self.sizes):
             table_keys, table_cols = self.tables[n]
-            if m <= 0 or not len(table_keys):
+            if not len(table_keys):
                 continue
-            key = codes[:m].copy()
-            for k in range(1, n):
-                key <<= np.uint64(_BITS)
-                key |= codes[k : k + m]
             pos = np.searchsorted(table_keys, key)
             pos[pos == len(table_keys)] = 0
-            hit = (table_keys[pos] == key) & (doc[:m] == doc[n - 1 : n - 1 + m])
-            rows.append(doc[:m][hit])
+            hit = table_keys[pos] == key
+            rows.append(doc[hit])
             cols.append(table_cols[pos[hit]])
         return _count_matrix(np.concatenate(rows), np.concatenate(cols), len(texts), self.n_cols)
 
 
-def _pack(term: str) -> int:
+def char_ngram_keys(texts: list[str], sizes):
+    """Yield ``(n, doc, key)`` for each n-gram size: every n-character window of every
+    text (not crossing texts), as the text's index and the window packed in an integer.
+
+    Examples
+    --------
+    >>> [(n, doc.tolist(), len(key)) for n, doc, key in char_ngram_keys(["退款了", "好"], [2])]
+    [(2, [0, 0], 2)]
+    """
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
+    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.uint64)
+    doc = np.repeat(np.arange(len(texts)), lengths)
+    for n in sizes:
+        m = len(codes) - n + 1
+        if m <= 0:
+            continue
+        key = codes[:m].copy()
+        for k in range(1, n):
+            key <<= np.uint64(_BITS)
+            key |= codes[k : k + m]
+        inside = doc[:m] == doc[n - 1 : n - 1 + m]
+        yield n, doc[:m][inside], key[inside]
+
+
+def pack(term: str) -> int:
+    """Return the integer :func:`char_ngram_keys` gives an n-gram of up to 3 characters."""
     key = 0
     for ch in term:
         key = (key << _BITS) | ord(ch)

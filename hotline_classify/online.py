@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -23,13 +24,12 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
 from sklearn.utils.validation import check_is_fitted
 
+from .fastvec import char_ngram_keys
 from .io import InputError, Table, choose_text_columns, require_column, row_text
 from .model import DEFAULT_REVIEW_THRESHOLD, _check_hotlines, check_texts, clean_texts
 from .routing import Route
 from .segment import backend_of, make_segmenter
 from .taxonomy import CATEGORIES, CATEGORY_HOTLINE, HOTLINES, canonical_hotline
-
-_WORD, _CHAR = "w:", "c:"
 
 
 class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
@@ -116,31 +116,39 @@ class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ features
-    def _terms(self, text: str) -> list[str]:
+    def _word_terms(self, text: str) -> list[str]:
         words = self.segmenter_(text)
         lo, hi = self.ngram_range
-        terms = [
-            _WORD + " ".join(words[i : i + n])
-            for n in range(lo, hi + 1)
-            for i in range(len(words) - n + 1)
+        return [
+            " ".join(words[i : i + n]) for n in range(lo, hi + 1) for i in range(len(words) - n + 1)
         ]
-        if self.char_ngram_range is not None:
-            lo, hi = self.char_ngram_range
-            terms += [
-                _CHAR + text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)
-            ]
-        return terms
 
-    def _hash(self, term_lists: list[list[str]]):
+    def _char_columns(self, texts: list[str]):
+        """Yield ``(n, doc, column)`` of every character n-gram of ``texts``."""
+        for n, doc, key in char_ngram_keys(
+            texts, range(self.char_ngram_range[0], self.char_ngram_range[1] + 1)
+        ):
+            yield n, doc, _hash_keys(key, self.n_features)
+
+    def _features(self, texts: list[str], word_terms: list[list[str]] | None = None):
+        """Hashed word and character n-gram counts, sublinear, L2-normalised rows."""
+        if word_terms is None:
+            word_terms = [self._word_terms(t) for t in texts]
         hasher = FeatureHasher(
-            self.n_features, input_type="string", alternate_sign=False, dtype=np.float32
+            self.n_features, input_type="string", alternate_sign=False, dtype=np.float64
         )
-        X = hasher.transform(term_lists)
+        X = hasher.transform(word_terms)
+        if self.char_ngram_range is not None:
+            parts = list(self._char_columns(texts))
+            rows = np.concatenate([doc for _, doc, _ in parts] + [np.empty(0, np.int64)])
+            cols = np.concatenate([col for _, _, col in parts] + [np.empty(0, np.int64)])
+            X = X + sp.csr_matrix(
+                (np.ones(len(rows)), (rows, cols)), shape=(len(texts), self.n_features)
+            )
+        X = sp.csr_matrix(X)
+        X.sum_duplicates()
         np.log1p(X.data, out=X.data)  # sublinear term frequency
-        return normalize(X)
-
-    def _features(self, texts: list[str]):
-        return self._hash([self._terms(t) for t in texts])
+        return normalize(X).astype(np.float32)
 
     # ------------------------------------------------------------------ training
     def _start(self) -> None:
@@ -329,14 +337,14 @@ class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
         """Route many texts; the results are in input order."""
         check_is_fitted(self, "hotline_model_")
         texts = clean_texts(X)
-        term_lists = [self._terms(t) for t in texts]
-        features = self._hash(term_lists)
+        word_terms = [self._word_terms(t) for t in texts]
+        features = self._features(texts, word_terms)
         proba = self._proba(features)
         best = np.argmax(proba, axis=1)
         hotlines = self.classes_[best]
         confidence = proba[np.arange(len(best)), best]
         categories = self._categories_for(features, hotlines)
-        evidence = self._evidence(features, term_lists, hotlines)
+        evidence = self._evidence(features, texts, word_terms, hotlines)
         return [
             Route(
                 hotline=str(hotlines[i]),
@@ -357,11 +365,11 @@ class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
         masked = np.where(allowed, scores, -np.inf)
         return [str(self.category_model_.classes_[j]) for j in np.argmax(masked, axis=1)]
 
-    def _evidence(self, features, term_lists, hotlines) -> list[tuple[tuple[str, float], ...]]:
+    def _evidence(self, features, texts, word_terms, hotlines):
         weights = self.hotline_model_.coef_[0]
         if self.calibrator_ is not None and self.calibrator_.coef_[0, 0] < 0:
             weights = -weights  # the calibrator turned the score around
-        column: dict[str, int] = {}
+        word_column: dict[str, int] = {}
         out = []
         for i, hotline in enumerate(hotlines):
             start, end = features.indptr[i], features.indptr[i + 1]
@@ -369,19 +377,35 @@ class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
             sign = 1.0 if hotline == self.classes_[1] else -1.0
             contrib = features.data[start:end] * weights[cols] * sign
             # Only the strongest columns can hold the strongest terms; a word and the same
-            # characters may share a display term, so keep a margin.
+            # characters share a display term, so keep a margin.
             strongest = np.argsort(-np.abs(contrib), kind="stable")[: 3 * self.n_evidence]
             top = {int(cols[j]): float(contrib[j]) for j in strongest}
             by_term: dict[str, float] = {}
-            for term in set(term_lists[i]):
-                col = column.get(term)
+            for term in dict.fromkeys(word_terms[i]):
+                col = word_column.get(term)
                 if col is None:
-                    col = column[term] = abs(murmurhash3_32(term, seed=0)) % self.n_features
+                    col = word_column[term] = abs(murmurhash3_32(term, seed=0)) % self.n_features
                 if col in top:
-                    by_term[term[2:]] = by_term.get(term[2:], 0.0) + top[col]
+                    by_term[term] = by_term.get(term, 0.0) + top[col]
+            if self.char_ngram_range is not None:
+                text = texts[i]
+                seen = set()
+                for n, _, col in self._char_columns([text]):
+                    for j in np.flatnonzero(np.isin(col, list(top))):
+                        term = text[j : j + n]
+                        if term not in seen:
+                            seen.add(term)
+                            by_term[term] = by_term.get(term, 0.0) + top[int(col[j])]
             best = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[: self.n_evidence]
             out.append(tuple((term, round(c, 4)) for term, c in best))
         return out
+
+
+def _hash_keys(keys: np.ndarray, n_features: int) -> np.ndarray:
+    """Spread packed character n-grams over ``n_features`` columns (multiplicative hash)."""
+    h = keys * np.uint64(0x9E3779B97F4A7C15)
+    h ^= h >> np.uint64(31)
+    return (h % np.uint64(n_features)).astype(np.int64)
 
 
 def _check_categories(categories, n: int) -> np.ndarray:
