@@ -5,8 +5,8 @@ per character n-gram and looking each up in a dict (raising ``KeyError`` for eve
 one). :func:`transform` gives the same matrix faster:
 
 * character n-grams (up to 3 characters) are packed into 64-bit integers from the text's
-  code points and matched against the sorted vocabulary with ``numpy.searchsorted``, for
-  the whole batch at once;
+  code points and looked up in an open-addressing hash table probed with numpy, for the
+  whole batch at once;
 * word n-grams are looked up with ``dict.get`` and counted with numpy;
 * TF (sublinear or not), IDF and L2 normalisation are applied to the counts as
   ``TfidfTransformer`` does.
@@ -122,11 +122,7 @@ class _CharCounter:
             keys, cols = by_size[len(term)]
             keys.append(pack(term))
             cols.append(col)
-        self.tables = {}
-        for n, (keys, cols) in by_size.items():
-            keys = np.array(keys, dtype=np.uint64)
-            order = np.argsort(keys)
-            self.tables[n] = (keys[order], np.array(cols, dtype=np.int64)[order])
+        self.tables = {n: _HashTable(keys, cols) for n, (keys, cols) in by_size.items()}
 
     @classmethod
     def of(cls, vec: TfidfVectorizer):
@@ -140,15 +136,50 @@ class _CharCounter:
         rows, cols = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
         texts = [self.white.sub(" ", t) for t in texts]
         for n, doc, key in char_ngram_keys(texts, self.sizes):
-            table_keys, table_cols = self.tables[n]
-            if not len(table_keys):
-                continue
-            pos = np.searchsorted(table_keys, key)
-            pos[pos == len(table_keys)] = 0
-            hit = table_keys[pos] == key
+            found = self.tables[n].lookup(key)
+            hit = found >= 0
             rows.append(doc[hit])
-            cols.append(table_cols[pos[hit]])
+            cols.append(found[hit])
         return _count_matrix(np.concatenate(rows), np.concatenate(cols), len(texts), self.n_cols)
+
+
+class _HashTable:
+    """An open-addressing table from packed n-grams to columns, probed for whole arrays.
+
+    At most a quarter full, so most keys are settled by the first probe; far cheaper than
+    a binary search (``searchsorted``) over the sorted vocabulary.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: list[int], cols: list[int]):
+        bits = max(4, int(4 * max(len(keys), 1) - 1).bit_length())
+        self.mask = (1 << bits) - 1
+        self.shift = np.uint64(64 - bits)
+        self.keys = np.zeros(1 << bits, dtype=np.uint64)
+        self.cols = np.full(1 << bits, -1, dtype=np.int64)
+        slots = self._slots(np.array(keys, dtype=np.uint64)).tolist()
+        for key, col, slot in zip(keys, cols, slots):
+            while self.cols[slot] >= 0:
+                slot = (slot + 1) & self.mask
+            self.keys[slot] = key
+            self.cols[slot] = col
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys * self._MULTIPLIER) >> self.shift).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Return the column of each key, or -1 for keys not in the vocabulary."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        pending = np.arange(len(keys))
+        slots = self._slots(keys)
+        while len(pending):
+            cols = self.cols[slots]
+            hit = (cols >= 0) & (self.keys[slots] == keys[pending])
+            out[pending[hit]] = cols[hit]
+            again = (cols >= 0) & ~hit  # an occupied slot holding another key: probe on
+            pending, slots = pending[again], (slots[again] + 1) & self.mask
+        return out
 
 
 def char_ngram_keys(texts: list[str], sizes):

@@ -63,6 +63,18 @@ def read_user_dict(path: str) -> list[tuple[str, int | None, str | None]]:
     return entries
 
 
+class _Memo(dict):
+    """What each cut word becomes, computed on first sight."""
+
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, word: str) -> str:
+        token = self[word] = self.compute(word)
+        return token
+
+
 class _Segmenter:
     """What both backends share: parameters, pickling, the word filter."""
 
@@ -75,7 +87,7 @@ class _Segmenter:
         self.stop_words = stop_words
         self.hmm = hmm
         self._tokenizer = None
-        self._memo: dict[str, str] = {}
+        self._memo = _Memo(self._token)
 
     def __getstate__(self) -> dict:
         return {"user_dict": self.user_dict, "stop_words": self.stop_words, "hmm": self.hmm}
@@ -129,18 +141,11 @@ class _Segmenter:
 
     def __call__(self, text: str) -> list[str]:
         """Return the words of one normalised text, in order."""
-        engine = self._ready_engine()
+        words = self._cut(self._ready_engine(), text)
         memo = self._memo
-        tokens = []
-        for word in self._cut(engine, text):
-            token = memo.get(word)
-            if token is None:
-                if len(memo) >= _MAX_MEMO:
-                    memo.clear()
-                token = memo[word] = self._token(word)
-            if token:
-                tokens.append(token)
-        return tokens
+        if len(memo) >= _MAX_MEMO:
+            memo.clear()
+        return [token for token in map(memo.__getitem__, words) if token]
 
 
 class JiebaSegmenter(_Segmenter):

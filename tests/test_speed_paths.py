@@ -176,3 +176,16 @@ def test_masks_need_a_non_digit_before_the_number(text, masked):
     from hotline_classify.normalize import normalize_text
 
     assert normalize_text(text) == masked
+
+
+def test_the_ngram_hash_table_finds_every_key_and_only_those():
+    from hotline_classify.fastvec import _HashTable
+
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(0, 2**62, 5000, dtype=np.uint64))
+    cols = np.arange(len(keys))
+    table = _HashTable(keys.tolist(), cols.tolist())
+    np.testing.assert_array_equal(table.lookup(keys[::-1]), cols[::-1])
+    others = np.setdiff1d(rng.integers(0, 2**62, 5000, dtype=np.uint64), keys)
+    assert (table.lookup(others) == -1).all()
+    assert (_HashTable([], []).lookup(keys[:3]) == -1).all()
