@@ -15,11 +15,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .boilerplate import strip_boilerplate
 from .emergency import detect_emergencies
+from .evidence import term_ids, top_terms
+from .fastvec import transform as fast_transform
 from .features import display_term, make_vectorizer
 from .normalize import normalize_text
 from .persist import fingerprint
 from .routing import Route
-from .segment import JiebaSegmenter
+from .segment import backend_of, make_segmenter
 from .taxonomy import HOTLINES, canonical_hotline
 
 #: Texts are cut to this many characters (after cleaning) before features are computed.
@@ -74,7 +76,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
     """Route Chinese complaints to the 12345 or 12315 hotline and name the matter type.
 
     Text is cleaned (:func:`~hotline_classify.normalize.normalize_text`), segmented
-    (:class:`~hotline_classify.segment.JiebaSegmenter`), turned into TF-IDF features
+    (:mod:`~hotline_classify.segment`, jieba or rjieba), turned into TF-IDF features
     (:func:`~hotline_classify.features.make_vectorizer`) and scored by a logistic
     regression whose probabilities are calibrated by Platt scaling on cross-validated
     scores. A second logistic regression names the category; the category returned is the
@@ -103,7 +105,8 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
     n_evidence : int, default=5
         How many terms a route's ``evidence`` lists.
     segmenter : callable or None, default=None
-        Maps a normalised text to its words; ``None`` means ``JiebaSegmenter()``.
+        Maps a normalised text to its words; ``None`` means
+        ``make_segmenter()``, the default backend (:mod:`.segment`).
     random_state : int, default=0
         Seed of the calibration folds; the same data and seed give the same model.
 
@@ -123,6 +126,9 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         The calibrated hotline classifier.
     category_model_ : LogisticRegression or None
         The category classifier.
+    segmenter_backend_ : str
+        The segmenter backend the model was trained with (``'rjieba'``, ``'jieba'``, or a
+        custom segmenter's class name).
     n_training_rows_ : int
         Number of rows ``fit`` saw.
     training_fingerprint_ : str
@@ -196,8 +202,10 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         if min(counts.values()) < 3:
             raise ValueError(f"each hotline needs at least 3 training rows; got {dict(counts)}")
 
+        segmenter = self.segmenter if self.segmenter is not None else make_segmenter()
+        self.segmenter_backend_ = backend_of(segmenter)
         self.vectorizer_ = make_vectorizer(
-            self.segmenter if self.segmenter is not None else JiebaSegmenter(),
+            segmenter,
             ngram_range=self.ngram_range,
             char_ngram_range=self.char_ngram_range,
             min_df=self.min_df,
@@ -249,7 +257,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
     # ---------------------------------------------------------------- prediction
     def _features(self, X):
         check_is_fitted(self, "hotline_model_")
-        return self.vectorizer_.transform(clean_texts(X))
+        return fast_transform(self.vectorizer_, clean_texts(X))
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Return the calibrated probability of each hotline, columns in ``classes_`` order."""
@@ -284,9 +292,17 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             raise TypeError(f"expected a str, got {type(text).__name__}")
         return self.route_many([text])[0]
 
-    def route_many(self, X: Iterable[str]) -> list[Route]:
-        """Route many texts; the results are in input order."""
+    def route_many(self, X: Iterable[str], n_jobs: int | None = None) -> list[Route]:
+        """Route many texts; the results are in input order.
+
+        ``n_jobs`` > 1 (or -1, one per core) routes a large batch in that many processes
+        (see :mod:`.parallel`); the routes are the same as in one process.
+        """
         X = check_texts(X)
+        if n_jobs not in (None, 1):
+            from .parallel import route_in_parallel
+
+            return route_in_parallel(self, X, n_jobs)
         features = self._features(X)
         proba = self.hotline_model_.predict_proba(features)
         best = np.argmax(proba, axis=1)
@@ -319,21 +335,11 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         return [str(self.categories_[j]) for j in np.argmax(masked, axis=1)]
 
     def _evidence(self, features, hotlines) -> list[tuple[tuple[str, float], ...]]:
+        # Each term's contribution to the chosen hotline's score (see .evidence).
+        ids, names = term_ids(self)
+        sign = np.where(np.asarray(hotlines) == self.classes_[1], 1.0, -1.0)
         weights = self._linear().coef_[0]
-        features = features.tocsr()
-        out = []
-        for i, hotline in enumerate(hotlines):
-            start, end = features.indptr[i], features.indptr[i + 1]
-            columns = features.indices[start:end]
-            sign = 1.0 if hotline == self.classes_[1] else -1.0
-            contrib = features.data[start:end] * weights[columns] * sign
-            # A term seen both as a word and as characters counts once, with both weights.
-            by_term: dict[str, float] = {}
-            for term, c in zip(self.feature_names_[columns], contrib):
-                by_term[term] = by_term.get(term, 0.0) + float(c)
-            top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[: self.n_evidence]
-            out.append(tuple((term, round(c, 4)) for term, c in top))
-        return out
+        return top_terms(features, sign, weights, ids, names, self.n_evidence)
 
     # --------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
@@ -343,15 +349,34 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         return save_model(self, path)
 
     @classmethod
-    def load(cls, path: str | Path, *, allow_pickle: bool = False) -> HotlineClassifier:
+    def load(
+        cls, path: str | Path, backend: str | None = None, *, allow_pickle: bool = False
+    ) -> HotlineClassifier:
         """Read a model written by :meth:`save`; loading it runs no code from the file.
 
+        ``backend``, if given, must be the segmenter backend the model was trained with.
         ``allow_pickle=True`` also reads old joblib/pickle files, which **runs any code such
         a file holds**: see :func:`.persist.load_model`.
         """
         from .persist import load_model
 
-        return load_model(path, allow_pickle=allow_pickle)
+        return load_model(path, backend, allow_pickle=allow_pickle)
+
+    def with_backend(self, backend: str) -> HotlineClassifier:
+        """Return a copy that segments with another backend (``'jieba'`` or ``'rjieba'``).
+
+        The learned weights stay; only the segmenter changes, so routes can differ on the
+        texts the two backends cut differently. ``segmenter_backend_`` still names the
+        backend the model was trained with.
+
+        Examples
+        --------
+        >>> HotlineClassifier.default().with_backend("jieba").route("小区停水三天").hotline
+        '12345'
+        """
+        from .segment import swap_backend
+
+        return swap_backend(self, backend)
 
     @classmethod
     def default(cls) -> HotlineClassifier:

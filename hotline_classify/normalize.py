@@ -26,7 +26,10 @@ PLACEHOLDERS: dict[str, str] = {
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 
 # Order matters: longer and more specific patterns first, so that an ID-card number is
-# not taken for a phone number, nor an e-mail address for a URL.
+# not taken for a phone number, nor an e-mail address for a URL. "Not after a digit" is
+# written as the first character followed by (?<![0-9].) rather than a leading (?<![0-9]):
+# the same matches, but the regex engine can then skip ahead to candidate characters
+# instead of trying every position (about a fifth of normalize_text's time on real text).
 _MASKS: list[tuple[re.Pattern[str], str]] = [
     # Masks that exports already carry.
     (re.compile(r"[\[【](?:手机号|手机|电话|联系电话|电话号码)[\]】]"), "phone"),
@@ -34,27 +37,36 @@ _MASKS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"[\[【](?:银行卡号|银行卡|卡号)[\]】]"), "bank_card"),
     (re.compile(r"[\[【](?:门牌号|地址|详细地址)[\]】]"), "address"),
     (re.compile(r"[\[【](?:邮箱|电子邮箱)[\]】]"), "email"),
-    (re.compile(r"(?<![0-9])0000-0000000(?![0-9])"), "phone"),
+    (re.compile(r"0(?<![0-9].)000-0000000(?![0-9])"), "phone"),
     (re.compile(r"[A-Za-z0-9]*\*{4,}[A-Za-z0-9]*"), "masked"),
     # Raw personal data.
     (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"), "email"),
     (re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.I), "url"),
     (
         re.compile(
-            r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[01][0-9][0-3][0-9]{4}[0-9Xx](?![0-9])"
+            r"[1-9](?<![0-9].)[0-9]{5}(?:19|20)[0-9]{2}[01][0-9][0-3][0-9]{4}[0-9Xx](?![0-9])"
         ),
         "id_card",
     ),
-    (re.compile(r"(?<![0-9])[1-9][0-9]{5}[0-9]{2}[01][0-9][0-3][0-9]{4}(?![0-9])"), "id_card"),
-    (re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9*]{4}){2}(?![0-9])"), "phone"),
-    (re.compile(r"(?<![0-9])(?:[0-9]{4}[ -]){3,4}[0-9]{1,4}(?![0-9])"), "bank_card"),
-    (re.compile(r"(?<![0-9])[3-9][0-9]{15,18}(?![0-9])"), "bank_card"),
-    (re.compile(r"(?<![0-9])0[1-9][0-9]{1,2}[- ]?[2-9][0-9]{6,7}(?![0-9])"), "phone"),
-    (re.compile(r"(?<![0-9])(?:400|800)[- ]?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"), "phone"),
+    (re.compile(r"[1-9](?<![0-9].)[0-9]{5}[0-9]{2}[01][0-9][0-3][0-9]{4}(?![0-9])"), "id_card"),
+    (
+        re.compile(
+            r"(?:(?:\+(?<![0-9].)8|8(?<![0-9].))6[- ]?1|1(?<![0-9].))"
+            r"[3-9][0-9](?:[- ]?[0-9*]{4}){2}(?![0-9])"
+        ),
+        "phone",
+    ),
+    (
+        re.compile(r"[0-9](?<![0-9].)[0-9]{3}[ -](?:[0-9]{4}[ -]){2,3}[0-9]{1,4}(?![0-9])"),
+        "bank_card",
+    ),
+    (re.compile(r"[3-9](?<![0-9].)[0-9]{15,18}(?![0-9])"), "bank_card"),
+    (re.compile(r"0(?<![0-9].)[1-9][0-9]{1,2}[- ]?[2-9][0-9]{6,7}(?![0-9])"), "phone"),
+    (re.compile(r"[48](?<![0-9].)00[- ]?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"), "phone"),
     (re.compile(rf"[{_PROVINCES}][A-Za-z][ ·]?[A-Za-z0-9]{{5,6}}(?![A-Za-z0-9])"), "plate"),
     (re.compile(r"[0-9]+(?:栋|幢|号楼|座)[0-9]+(?:单元|门)?[0-9]*(?:室|号|户)?"), "address"),
     (re.compile(r"[0-9]+单元[0-9]+(?:室|号|户)"), "address"),
-    (re.compile(r"(?<![0-9])[0-9]{1,3}-[0-9]{1,2}-[0-9]{3,4}(?:室|号)"), "address"),
+    (re.compile(r"[0-9](?<![0-9].)[0-9]{0,2}-[0-9]{1,2}-[0-9]{3,4}(?:室|号)"), "address"),
     # A street number, down to the flat: 解放西路158号, 中山路28弄6号602室, 2门302.
     (
         re.compile(r"(?<=[路街道巷弄里])[0-9]+(?:弄[0-9]+)?号(?:院)?(?:[0-9]+(?:室|户|号)?)?"),

@@ -45,6 +45,7 @@ def _metadata(model) -> dict:
         "sklearn_version": sklearn.__version__,
         "hotlines": [str(c) for c in model.classes_],
         "categories": None if model.categories_ is None else [str(c) for c in model.categories_],
+        "segmenter_backend": model.segmenter_backend_,
         "n_training_rows": int(model.n_training_rows_),
         "training_fingerprint": model.training_fingerprint_,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -137,7 +138,7 @@ def _load_payload(path: Path, allow_pickle: bool) -> dict:
     return payload
 
 
-def load_model(path: str | Path, *, allow_pickle: bool = False):
+def load_model(path: str | Path, backend: str | None = None, *, allow_pickle: bool = False):
     """Read a model written by :func:`save_model`.
 
     Parameters
@@ -149,13 +150,19 @@ def load_model(path: str | Path, *, allow_pickle: bool = False):
         **Dangerous:** unpickling runs whatever code the file carries, with your rights:
         a crafted file can delete or steal data. Set it only for a file you made yourself
         or got from a source you trust, and re-save it to get a safe file.
+    backend : str or None, default=None
+        The segmenter backend the caller expects. ``None`` takes the one the model was
+        trained with; a different name is refused, since another backend cuts some texts
+        differently. To segment with another backend on purpose, load without ``backend``
+        and call :meth:`~hotline_classify.HotlineClassifier.with_backend`.
 
     Raises
     ------
     ValueError
         If the file is not a hotline_classify model, is a pickle and ``allow_pickle`` is
-        False, names a type outside the allow-list (see :mod:`.safe_format`), or was written
-        in another format version or with another major.minor scikit-learn version.
+        False, names a type outside the allow-list (see :mod:`.safe_format`), was written
+        in another format version or with another major.minor scikit-learn version, or was
+        trained with another segmenter backend than ``backend``.
     FileNotFoundError
         If there is no such file.
 
@@ -172,6 +179,13 @@ def load_model(path: str | Path, *, allow_pickle: bool = False):
             "retrain the model with this version"
         )
     model = payload["model"]
+    trained = getattr(model, "segmenter_backend_", "jieba")
+    if backend is not None and backend != trained:
+        raise ValueError(
+            f"{path} was trained with the {trained} segmenter, not {backend}; another backend "
+            f"cuts some texts differently. Load it without backend= to use {trained}, or "
+            f"switch on purpose with HotlineClassifier.load(path).with_backend({backend!r})"
+        )
     model.metadata_ = payload["metadata"]
     return model
 
@@ -225,8 +239,12 @@ def default_model():
         if _default_model is not None:
             return _default_model
         from .model import HotlineClassifier
+        from .segment import DEFAULT_BACKEND
 
-        key = f"default-{__version__}-sk{sklearn.__version__}-{_corpus_digest()}.model"
+        key = (
+            f"default-{__version__}-sk{sklearn.__version__}-{DEFAULT_BACKEND}-"
+            f"{_corpus_digest()}.model"
+        )
         path = cache_dir() / key
         model = None
         if path.is_file():

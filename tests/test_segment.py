@@ -4,12 +4,19 @@ from concurrent.futures import ThreadPoolExecutor
 import joblib
 import pytest
 
-from hotline_classify.segment import NUMBER_TOKEN, JiebaSegmenter
+from hotline_classify.segment import (
+    BACKENDS,
+    NUMBER_TOKEN,
+    JiebaSegmenter,
+    RjiebaSegmenter,
+    make_segmenter,
+    read_user_dict,
+)
 
 
-@pytest.fixture(scope="module")
-def seg():
-    return JiebaSegmenter()
+@pytest.fixture(scope="module", params=BACKENDS)
+def seg(request):
+    return make_segmenter(request.param)
 
 
 @pytest.mark.parametrize(
@@ -32,12 +39,13 @@ def test_numbers_become_one_token_but_hotline_numbers_stay(seg):
     assert "12315" in tokens and "110" in tokens
 
 
-def test_custom_dictionary_and_stop_words(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_custom_dictionary_and_stop_words(tmp_path, backend):
     udict = tmp_path / "dict.txt"
     udict.write_text("蓝莓派 100 n\n", encoding="utf-8")
     stops = tmp_path / "stop.txt"
     stops.write_text("商家\n", encoding="utf-8")
-    seg = JiebaSegmenter(user_dict=str(udict), stop_words=str(stops))
+    seg = make_segmenter(backend, user_dict=str(udict), stop_words=str(stops))
     tokens = seg("蓝莓派商家")
     assert tokens == ["蓝莓派"]
 
@@ -52,7 +60,7 @@ def test_survives_pickling_and_segments_the_same(seg):
 
 def test_threads_give_the_same_words(seg):
     texts = [f"第{i}号商家拒绝退款，物业费乱收" for i in range(50)]
-    fresh = JiebaSegmenter()
+    fresh = type(seg)()
     with ThreadPoolExecutor(4) as pool:
         threaded = list(pool.map(fresh, texts))
     assert threaded == [seg(t) for t in texts]
@@ -62,3 +70,28 @@ def test_subprocesses_give_the_same_words(seg):
     texts = ["商家拒绝退款", "小区停水三天", "公积金提取咨询"]
     out = joblib.Parallel(n_jobs=2, backend="loky")(joblib.delayed(seg)(t) for t in texts)
     assert out == [seg(t) for t in texts]
+
+
+def test_backends_are_distinct_classes_with_names():
+    assert make_segmenter("jieba") == JiebaSegmenter()
+    assert make_segmenter("rjieba") == RjiebaSegmenter()
+    assert make_segmenter("jieba") != make_segmenter("rjieba")
+    assert {make_segmenter(b).backend for b in BACKENDS} == set(BACKENDS)
+    with pytest.raises(ValueError, match="unknown segmenter backend 'pkuseg'"):
+        make_segmenter("pkuseg")
+
+
+def test_backends_agree_on_most_complaints(corpus):
+    jieba_seg, rjieba_seg = JiebaSegmenter(), RjiebaSegmenter()
+    texts = corpus.texts[:300]
+    same = sum(jieba_seg(t) == rjieba_seg(t) for t in texts)
+    assert same / len(texts) > 0.85
+
+
+def test_a_bad_user_dictionary_line_is_named(tmp_path):
+    udict = tmp_path / "dict.txt"
+    udict.write_text("# comment\n蓝莓派 100 n\n\n草莓派 many n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 4: frequency 'many'"):
+        read_user_dict(str(udict))
+    udict.write_text("蓝莓派 100 n\n草莓派\n", encoding="utf-8")
+    assert read_user_dict(str(udict)) == [("蓝莓派", 100, "n"), ("草莓派", None, None)]

@@ -1,0 +1,191 @@
+"""The fast paths: segmenter backends recorded in the model, and routing across processes."""
+
+import numpy as np
+import pytest
+
+from hotline_classify import HotlineClassifier
+from hotline_classify.persist import read_metadata
+from hotline_classify.segment import DEFAULT_BACKEND, JiebaSegmenter, make_segmenter
+
+TEXTS = ["商家拒绝退款", "小区停水三天", "物业费乱收", "假冒名牌鞋子", "建议增加公交线路"]
+
+
+@pytest.fixture(scope="module")
+def jieba_model(small_corpus):
+    texts, hotlines, categories = small_corpus
+    return HotlineClassifier(segmenter=JiebaSegmenter()).fit(texts, hotlines, categories)
+
+
+def test_the_model_records_its_backend(small_model, jieba_model, tmp_path):
+    assert small_model.segmenter_backend_ == DEFAULT_BACKEND
+    assert jieba_model.segmenter_backend_ == "jieba"
+    path = jieba_model.save(tmp_path / "m.joblib")
+    assert read_metadata(path)["segmenter_backend"] == "jieba"
+
+
+def test_loading_with_another_backend_fails_unless_switched_on_purpose(jieba_model, tmp_path):
+    path = jieba_model.save(tmp_path / "m.joblib")
+    assert HotlineClassifier.load(path, backend="jieba").segmenter_backend_ == "jieba"
+    with pytest.raises(ValueError, match="trained with the jieba segmenter, not rjieba"):
+        HotlineClassifier.load(path, backend="rjieba")
+    switched = HotlineClassifier.load(path).with_backend("rjieba")
+    assert switched.segmenter == make_segmenter("rjieba")
+    assert switched.segmenter_backend_ == "jieba"  # still says what it was trained with
+    assert jieba_model.segmenter is not switched.segmenter  # the original is untouched
+    routes = switched.route_many(TEXTS)
+    assert [r.hotline for r in routes] == list(jieba_model.predict(TEXTS))
+
+
+def test_switching_to_an_unknown_backend_fails(jieba_model):
+    with pytest.raises(ValueError, match="unknown segmenter backend"):
+        jieba_model.with_backend("thulac")
+
+
+def test_both_backends_train_the_same_kind_of_model(small_model, jieba_model):
+    a, b = small_model.predict_proba(TEXTS), jieba_model.predict_proba(TEXTS)
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.argmax(axis=1), b.argmax(axis=1))
+
+
+@pytest.fixture()
+def small_batches(monkeypatch):
+    """Let the tests run small batches across processes."""
+    from hotline_classify import parallel
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_TEXTS", 10)
+
+
+def test_routing_across_processes_gives_the_same_routes_in_order(
+    small_model, corpus, small_batches
+):
+    texts = corpus.texts[:400]
+    assert small_model.route_many(texts, n_jobs=2) == small_model.route_many(texts)
+    # A second call reuses the model the workers already hold.
+    assert small_model.route_many(texts[::-1], n_jobs=-1) == small_model.route_many(texts[::-1])
+
+
+def test_a_changed_model_is_not_confused_with_the_one_workers_hold(
+    small_model, corpus, small_batches
+):
+    import copy
+
+    texts = corpus.texts[:60]
+    small_model.route_many(texts, n_jobs=2)
+    strict = copy.deepcopy(small_model).set_params(review_threshold=1.01)
+    assert all(r.needs_review for r in strict.route_many(texts, n_jobs=2))
+
+
+def test_bad_rows_are_named_by_their_place_in_the_whole_batch(small_model, small_batches):
+    texts = ["商家拒绝退款"] * 50
+    texts[37] = " \u3000 "
+    with pytest.raises(ValueError, match="index 37 is empty"):
+        small_model.route_many(texts, n_jobs=2)
+    texts[37] = None
+    with pytest.raises(TypeError, match="index 37 is NoneType"):
+        small_model.route_many(texts, n_jobs=2)
+
+
+def test_chunks_cover_the_batch_in_order():
+    from hotline_classify.parallel import chunk_bounds
+
+    for n, k in [(10, 3), (7, 7), (3, 8), (1000, 16)]:
+        bounds = chunk_bounds(n, k)
+        assert bounds[0][0] == 0 and bounds[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+        sizes = [stop - start for start, stop in bounds]
+        assert min(sizes) >= 1 and max(sizes) - min(sizes) <= 1
+
+
+@pytest.fixture(scope="module")
+def real_texts():
+    """Real messages, read from the shared data folder (never copied into the repo)."""
+    from hotline_classify.datasets import load_gold_dev
+
+    return load_gold_dev().texts
+
+
+def test_fast_transform_gives_the_fitted_vectorizers_matrix(default_model, corpus, real_texts):
+    from hotline_classify.fastvec import transform
+    from hotline_classify.model import clean_texts
+
+    texts = clean_texts(corpus.texts[:200] + real_texts[:300] + ["退款", "a  b\tc", "𠀀𠀁好的"])
+    expected = default_model.vectorizer_.transform(texts)
+    got = transform(default_model.vectorizer_, texts)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert got.nnz == expected.nnz
+    assert abs(got - expected).max() < 1e-6
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(analyzer="char", ngram_range=(1, 4)),  # longer than the packed n-grams
+        dict(analyzer="char_wb", ngram_range=(2, 3)),
+        dict(analyzer="char", ngram_range=(2, 3), lowercase=True),
+        dict(analyzer="word", ngram_range=(1, 3), tokenizer=str.split, token_pattern=None),
+        dict(analyzer="char", ngram_range=(1, 2), sublinear_tf=False, use_idf=False, norm="l1"),
+    ],
+)
+def test_fast_transform_falls_back_or_matches_for_other_settings(corpus, params):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from hotline_classify.fastvec import transform
+
+    texts = corpus.texts[:150]
+    vec = TfidfVectorizer(**{"lowercase": False, **params}).fit(texts[:100])
+    expected = vec.transform(texts)
+    got = transform(vec, texts)
+    assert got.nnz == expected.nnz and abs(got - expected).max() < 1e-6
+
+
+def test_evidence_matches_a_plain_per_row_computation(default_model, real_texts):
+    model = default_model
+    features = model._features(real_texts[:150])
+    hotlines = model.predict(real_texts[:150])
+    got = model._evidence(features, hotlines)
+    weights = model._linear().coef_[0]
+    for i, hotline in enumerate(hotlines):
+        row = features.getrow(i)
+        sign = 1.0 if hotline == model.classes_[1] else -1.0
+        by_term = {}
+        for col, value in zip(row.indices, row.data):
+            term = model.feature_names_[col]
+            by_term[term] = by_term.get(term, 0.0) + float(value * weights[col] * sign)
+        top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[: model.n_evidence]
+        assert got[i] == tuple((t, round(c, 4)) for t, c in top)
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("电话13812345678", "电话 MASKPHONE"),
+        ("+86 138 1234 5678", "MASKPHONE"),
+        ("8613812345678", "MASKPHONE"),
+        ("编号913812345678", "编号913812345678"),  # a digit before: not a phone number
+        ("卡号6222 0212 3456 7890", "卡号 MASKCARD"),
+        ("96222 0212 3456 7890", "96222 0212 3456 7890"),
+        ("热线400-123-4567", "热线 MASKPHONE"),
+        ("5400-123-4567", "5400-123-4567"),
+        ("住5-2-301室", "住 MASKADDR"),
+        ("15-2-301室", "MASKADDR"),
+        ("1235-2-301室", "1235-2-301室"),
+    ],
+)
+def test_masks_need_a_non_digit_before_the_number(text, masked):
+    # Expected values are those of the earlier leading-lookbehind patterns.
+    from hotline_classify.normalize import normalize_text
+
+    assert normalize_text(text) == masked
+
+
+def test_the_ngram_hash_table_finds_every_key_and_only_those():
+    from hotline_classify.fastvec import _HashTable
+
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(0, 2**62, 5000, dtype=np.uint64))
+    cols = np.arange(len(keys))
+    table = _HashTable(keys.tolist(), cols.tolist())
+    np.testing.assert_array_equal(table.lookup(keys[::-1]), cols[::-1])
+    others = np.setdiff1d(rng.integers(0, 2**62, 5000, dtype=np.uint64), keys)
+    assert (table.lookup(others) == -1).all()
+    assert (_HashTable([], []).lookup(keys[:3]) == -1).all()
