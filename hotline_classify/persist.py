@@ -199,9 +199,13 @@ def cache_dir() -> Path:
 
 
 def _corpus_digest(names=("complaints.csv", "user_dict.txt", "stopwords.txt")) -> str:
+    """Hash of the bundled data files and of this package's code, so that a cached model
+    is rebuilt when either changes (a new default parameter, a new cleaning step)."""
     h = hashlib.sha256()
     for name in names:
         h.update(data_path(name).read_bytes())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(source.read_bytes())
     return h.hexdigest()[:16]
 
 
