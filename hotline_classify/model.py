@@ -20,7 +20,7 @@ from .fastvec import transform as fast_transform
 from .features import display_term, make_vectorizer
 from .normalize import normalize_text
 from .persist import fingerprint
-from .routing import Route
+from .routing import Route, assemble_routes
 from .segment import backend_of, make_segmenter
 from .taxonomy import HOTLINES, canonical_hotline
 
@@ -308,23 +308,15 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             return route_in_parallel(self, X, n_jobs)
         features = self._features(X)
         proba = self.hotline_model_.predict_proba(features)
-        best = np.argmax(proba, axis=1)
-        hotlines = self.classes_[best]
-        confidence = proba[np.arange(len(best)), best]
-        categories = self._categories_for(features, hotlines)
-        evidence = self._evidence(features, hotlines)
-        redirects = detect_emergencies(X)
-        return [
-            Route(
-                hotline=str(hotlines[i]),
-                category=categories[i],
-                confidence=float(confidence[i]),
-                evidence=evidence[i],
-                needs_review=bool(confidence[i] < self.review_threshold),
-                redirect=redirects[i],
-            )
-            for i in range(len(best))
-        ]
+        hotlines = self.classes_[np.argmax(proba, axis=1)]
+        return assemble_routes(
+            self.classes_,
+            proba,
+            self._categories_for(features, hotlines),
+            self._evidence(features, hotlines),
+            self.review_threshold,
+            detect_emergencies(X),
+        )
 
     def _categories_for(self, features, hotlines) -> list[str | None]:
         if self.category_model_ is None:

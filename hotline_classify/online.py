@@ -23,10 +23,11 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
 from sklearn.utils.validation import check_is_fitted
 
+from .emergency import detect_emergencies
 from .fastvec import char_ngram_keys
 from .io import InputError, choose_text_columns, open_table, record_text, require_column
 from .model import DEFAULT_REVIEW_THRESHOLD, _check_hotlines, check_texts, clean_texts
-from .routing import Route
+from .routing import Route, assemble_routes
 from .segment import backend_of, make_segmenter
 from .taxonomy import CATEGORIES, CATEGORY_HOTLINE, HOTLINES, canonical_hotline
 
@@ -335,25 +336,20 @@ class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
     def route_many(self, X: Iterable[str]) -> list[Route]:
         """Route many texts; the results are in input order."""
         check_is_fitted(self, "hotline_model_")
+        X = check_texts(X)
         texts = clean_texts(X)
         word_terms = [self._word_terms(t) for t in texts]
         features = self._features(texts, word_terms)
         proba = self._proba(features)
-        best = np.argmax(proba, axis=1)
-        hotlines = self.classes_[best]
-        confidence = proba[np.arange(len(best)), best]
-        categories = self._categories_for(features, hotlines)
-        evidence = self._evidence(features, texts, word_terms, hotlines)
-        return [
-            Route(
-                hotline=str(hotlines[i]),
-                category=categories[i],
-                confidence=float(confidence[i]),
-                evidence=evidence[i],
-                needs_review=bool(confidence[i] < self.review_threshold),
-            )
-            for i in range(len(best))
-        ]
+        hotlines = self.classes_[np.argmax(proba, axis=1)]
+        return assemble_routes(
+            self.classes_,
+            proba,
+            self._categories_for(features, hotlines),
+            self._evidence(features, texts, word_terms, hotlines),
+            self.review_threshold,
+            detect_emergencies(X),
+        )
 
     def _categories_for(self, features, hotlines) -> list[str | None]:
         if not hasattr(self.category_model_, "coef_"):

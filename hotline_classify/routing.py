@@ -63,6 +63,29 @@ class Route:
         )
 
 
+def assemble_routes(
+    classes, proba, categories, evidence, review_threshold: float, redirects
+) -> list[Route]:
+    """Build one :class:`Route` per row from a model's outputs (shared by every model).
+
+    ``proba`` holds the hotline probabilities in ``classes`` order; the hotline is the most
+    probable one and ``needs_review`` is set below ``review_threshold``.
+    """
+    best = np.argmax(proba, axis=1)
+    confidence = proba[np.arange(len(best)), best]
+    return [
+        Route(
+            hotline=str(classes[j]),
+            category=categories[i],
+            confidence=float(confidence[i]),
+            evidence=evidence[i],
+            needs_review=bool(confidence[i] < review_threshold),
+            redirect=redirects[i],
+        )
+        for i, j in enumerate(best)
+    ]
+
+
 def choose_review_threshold(y_true, y_pred, confidence, target_precision: float = 0.97) -> float:
     """Return the lowest confidence threshold at which the rows routed without review
     (those with ``confidence >= threshold``) are at least ``target_precision`` correct.

@@ -156,3 +156,12 @@ def test_a_missing_column_is_named(tmp_path):
 def test_unknown_category_in_memory_names_the_row():
     with pytest.raises(ValueError, match="row 1: unknown category 'scam'"):
         OnlineHotlineClassifier().partial_fit(["退款", "假货"], ["12315", "12315"], ["", "scam"])
+
+
+def test_routes_carry_the_emergency_redirect_like_the_main_model(online):
+    from hotline_classify.emergency import detect_emergencies
+
+    texts = ["楼下饭店着火了，火很大，有人被困在三楼", "网购的衣服质量差，商家拒绝退款"]
+    redirects = [r.redirect for r in online.route_many(texts)]
+    assert redirects == list(detect_emergencies(texts))
+    assert redirects[0] is not None and redirects[1] is None
