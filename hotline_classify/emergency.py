@@ -39,6 +39,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from .fastvec import transform as fast_transform
 from .normalize import normalize_text
 
 #: The emergency lines, in the order a tie is broken.
@@ -238,12 +239,16 @@ class EmergencyDetector(BaseEstimator):
         rules = [rule_redirect(t) for t in texts]
         if not texts:
             return rules, np.zeros(0), np.zeros((0, len(self.classes_)))
-        proba = self.model_.predict_proba(self.vectorizer_.transform(texts))
+        proba = self.model_.predict_proba(fast_transform(self.vectorizer_, texts))
         return rules, proba[:, self.classes_ != ""].sum(axis=1), proba
 
     def predict(self, X: Iterable[str]) -> list[str | None]:
         """Return each text's emergency line, or ``None``, in input order."""
-        rules, p_emergency, proba = self._scores(_normalized(X))
+        return self.predict_normalized(_normalized(X))
+
+    def predict_normalized(self, texts: list[str]) -> list[str | None]:
+        """:meth:`predict` for texts already through :func:`~.normalize.normalize_text`."""
+        rules, p_emergency, proba = self._scores(texts)
         lines = self.classes_ != ""
         out: list[str | None] = []
         for rule, p, row in zip(rules, p_emergency, proba):
@@ -332,3 +337,8 @@ def detect_emergency(text: str) -> str | None:
 def detect_emergencies(texts: Iterable[str]) -> list[str | None]:
     """Return :func:`detect_emergency` of each text, in order (one batch through the model)."""
     return default_detector().predict(texts)
+
+
+def detect_normalized_emergencies(texts: list[str]) -> list[str | None]:
+    """:func:`detect_emergencies` for texts already normalised (the router's path)."""
+    return default_detector().predict_normalized(texts)

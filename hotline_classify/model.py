@@ -14,7 +14,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from .boilerplate import strip_boilerplate
-from .emergency import detect_emergencies
+from .emergency import detect_normalized_emergencies
 from .evidence import term_ids, top_terms
 from .fastvec import transform as fast_transform
 from .features import display_term, make_vectorizer
@@ -52,25 +52,36 @@ def check_texts(X) -> list[str]:
     return texts
 
 
-def clean_texts(X) -> list[str]:
-    """Validate, normalise, strip channel boilerplate and cut each text to :data:`MAX_TEXT_CHARS`.
-
-    A text that is nothing but boilerplate (``"谢谢！"``) is kept as it is.
+def normalize_texts(X) -> list[str]:
+    """Validate and normalise each text (:func:`~.normalize.normalize_text`).
 
     Raises
     ------
     TypeError
         As :func:`check_texts`.
     ValueError
-        If a text is empty once cleaned; the message names its index.
+        If a text is empty once normalised; the message names its index.
     """
-    cleaned = []
+    normalized = []
     for i, text in enumerate(check_texts(X)):
         text = normalize_text(text)
         if not text:
             raise ValueError(f"text at index {i} is empty after cleaning")
-        cleaned.append((strip_boilerplate(text) or text)[:MAX_TEXT_CHARS])
-    return cleaned
+        normalized.append(text)
+    return normalized
+
+
+def clean_texts(X) -> list[str]:
+    """Normalise, strip channel boilerplate and cut each text to :data:`MAX_TEXT_CHARS`.
+
+    A text that is nothing but boilerplate (``"谢谢！"``) is kept as it is. Raises as
+    :func:`normalize_texts`.
+    """
+    return [_feature_text(t) for t in normalize_texts(X)]
+
+
+def _feature_text(normalized: str) -> str:
+    return (strip_boilerplate(normalized) or normalized)[:MAX_TEXT_CHARS]
 
 
 class HotlineClassifier(ClassifierMixin, BaseEstimator):
@@ -306,7 +317,9 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             from .parallel import route_in_parallel
 
             return route_in_parallel(self, X, n_jobs)
-        features = self._features(X)
+        check_is_fitted(self, "hotline_model_")
+        normalized = normalize_texts(X)
+        features = fast_transform(self.vectorizer_, [_feature_text(t) for t in normalized])
         proba = self.hotline_model_.predict_proba(features)
         hotlines = self.classes_[np.argmax(proba, axis=1)]
         return assemble_routes(
@@ -315,7 +328,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             self._categories_for(features, hotlines),
             self._evidence(features, hotlines),
             self.review_threshold,
-            detect_emergencies(X),
+            detect_normalized_emergencies(normalized),
         )
 
     def _categories_for(self, features, hotlines) -> list[str | None]:
