@@ -23,7 +23,7 @@ EXAMPLES = {
         "\nexit codes: 0 done, 2 bad usage or bad input, 1 unexpected error"
     ),
     "train": (
-        "examples:\n  hotline-classify train --recipe real -o real.joblib\n"
+        "examples:\n  hotline-classify train --recipe real -o real.model\n"
         "  hotline-classify train --data orders.csv --text-column 标题 "
         "--text-column 内容 --label-column hotline --category-column category -o model.joblib"
         "\n\nhotline labels: 12345 or 12315; also accepted: integers, 12345热线, "
