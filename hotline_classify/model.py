@@ -292,7 +292,10 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_category(self, X: Iterable[str]) -> np.ndarray:
         """Return each text's category, always one of its routed hotline's categories."""
-        return np.array([r.category for r in self.route_many(X)], dtype=object)
+        features = self._features(X)
+        proba = self.hotline_model_.predict_proba(features)
+        hotlines = self.classes_[np.argmax(proba, axis=1)]
+        return np.array(self._categories_for(features, hotlines), dtype=object)
 
     def route(self, text: str) -> Route:
         """Route one text.

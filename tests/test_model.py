@@ -177,3 +177,10 @@ def test_route_is_frozen_and_readable(small_model):
     d = r.to_dict()
     assert set(d) == {"hotline", "category", "confidence", "evidence", "needs_review", "redirect"}
     assert d["evidence"][0][0] == r.evidence[0][0]
+
+
+def test_predict_category_agrees_with_routes(small_model, corpus):
+    texts = corpus.texts[:50]
+    assert list(small_model.predict_category(texts)) == [
+        r.category for r in small_model.route_many(texts)
+    ]
