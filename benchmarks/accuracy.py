@@ -133,7 +133,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     default = HotlineClassifier().fit(corpus.texts, corpus.hotlines, corpus.categories)
     default_seconds = time.perf_counter() - t0
-    data = build_real_training_set(data_dir, content_model=default)
+    data = build_real_training_set(data_dir)
     with open(data_dir / "real_pool.csv", encoding="utf-8", newline="") as f:
         pool = [r for r in csv.DictReader(f) if r["weak_hotline"]]
     pool_texts = [join_title(r["title"], r["text"]) for r in pool]

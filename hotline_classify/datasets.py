@@ -109,6 +109,32 @@ def load_gold_dev(data_dir: str | Path | None = None) -> LabelledTexts:
     return _read_labelled(folder / "gold_dev.csv", ("slice", "certainty", "redirect"))
 
 
+def load_pool_labels() -> dict[str, dict[str, str]]:
+    """Load the team's own labels of real government messages (``pool_labels.csv``).
+
+    The file holds only ids of ``real_pool.csv`` rows and the labels the team gave them,
+    reading each message under the rubric: ``hotline``, ``category`` and ``certainty``
+    (``low`` where a dispatcher could reasonably route it the other way). No text: the
+    messages themselves stay in the shared data folder.
+
+    Returns
+    -------
+    dict
+        ``{id: {"hotline": ..., "category": ..., "certainty": ...}}``.
+
+    Examples
+    --------
+    >>> labels = load_pool_labels()
+    >>> sorted({row["hotline"] for row in labels.values()})
+    ['12315', '12345']
+    """
+    with open(data_path("pool_labels.csv"), encoding="utf-8", newline="") as f:
+        return {
+            r["id"]: {k: r[k] for k in ("hotline", "category", "certainty")}
+            for r in csv.DictReader(f)
+        }
+
+
 def load_emergencies() -> dict[str, list[str]]:
     """Load the authored emergency set bundled with the package (``emergencies.csv``).
 

@@ -1,20 +1,21 @@
-"""The recommended real-data model: authored corpus + weakly labelled real messages.
+"""The recommended real-data model: authored corpus + the team's labels of real messages.
 
 The recipe, in order:
 
-1. Train a content model on the bundled authored corpus alone (the default model). The
-   corpus is written in every channel's style for both hotlines, so it cannot learn the
-   channel.
-2. Weak labels for real messages (``real_pool.csv``): consumer-platform texts are 12315 and
-   labelled government messages are 12345 (from their source), and the government messages
-   without a label get a hotline only where the content model and the rubric's labelling
-   functions (:mod:`.weak_labels`) agree; the others abstain. Weak rows carry no category:
-   the category model learns from authored rows only (weak categories measured worse).
-3. Balance: a sample of each weak source, so that no channel outweighs the corpus, and a
-   lower weight for rows labelled by their source than for authored ones. The rare
-   government messages voted 12315 keep full weight: they are the one real example of a
-   consumer matter in a government channel's words.
-4. Train the final model on all of it, and report on ``gold_dev.csv``, which it never sees.
+1. The authored corpus bundled with the package (``complaints.csv``), written in every
+   channel's style for both hotlines, so that the channel cannot stand in for the label.
+2. Real government messages that the team labelled by reading them under the rubric
+   (``pool_labels.csv``: ids of ``real_pool.csv`` rows and their hotline, category and
+   certainty). They hold almost every consumer matter among the board's unlabelled
+   messages (about 340 of them) and carry categories, so they teach both models the real
+   words of a consumer matter sent to a government channel.
+3. Rows labelled by their source, sampled so that no channel outweighs the corpus, at a
+   lower weight: consumer-platform texts (12315) and government messages of a
+   non-commerce class (12345).
+4. Train on all of it and report on ``gold_dev.csv``, which it never sees.
+
+Rubric labelling functions voting on the remaining unlabelled messages (the first version
+of this recipe) added nothing once the team's labels were in, so they are gone.
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import join_title, load_corpus, load_gold_dev, shared_data_dir
+from .datasets import join_title, load_corpus, load_gold_dev, load_pool_labels, shared_data_dir
 from .evaluate import evaluate_routes
 from .model import HotlineClassifier
 from .taxonomy import CONSUMER, GOVERNMENT
-from .weak_labels import weak_hotlines
 
 
 @dataclass
@@ -52,16 +52,14 @@ class TrainingSet:
 
 def _read_pool(data_dir: Path) -> list[dict[str, str]]:
     with open(data_dir / "real_pool.csv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+        return [r for r in csv.DictReader(f) if (r["title"] or r["text"]).strip()]
 
 
 def build_real_training_set(
     data_dir: str | Path | None = None,
     consumer_rows: int = 6000,
-    government_rows: int = 1500,
     weak_weight: float = 0.3,
     random_state: int = 0,
-    content_model: HotlineClassifier | None = None,
 ) -> TrainingSet:
     """Assemble the real-data training set described in this module's docstring.
 
@@ -70,54 +68,55 @@ def build_real_training_set(
     data_dir : path or None
         Folder with ``real_pool.csv``; ``None`` uses :func:`.datasets.shared_data_dir`.
     consumer_rows : int, default=6000
-        How many consumer-platform texts (weakly 12315) to sample.
-    government_rows : int, default=1500
-        How many weakly-12345 unlabelled government messages to sample.
+        How many consumer-platform texts (12315 by their source) to sample.
     weak_weight : float, default=0.3
-        Weight of rows labelled by their source or voted 12345; authored rows and
-        government messages voted 12315 weigh 1.
+        Weight of rows labelled by their source; authored and team-labelled rows weigh 1.
     random_state : int, default=0
-    content_model : HotlineClassifier or None
-        The content model of step 1; ``None`` trains one on the bundled corpus.
+        Seed of the consumer-platform sample.
 
     Returns
     -------
     TrainingSet
+
+    Raises
+    ------
+    ValueError
+        If an id of ``pool_labels.csv`` is not in ``real_pool.csv`` (another pool version).
     """
     data_dir = Path(data_dir) if data_dir is not None else shared_data_dir()
     rng = np.random.default_rng(random_state)
     corpus = load_corpus()
-    if content_model is None:
-        content_model = HotlineClassifier(random_state=random_state).fit(
-            corpus.texts, corpus.hotlines, corpus.categories
-        )
     out = TrainingSet()
     out.add(corpus.texts, corpus.hotlines, corpus.categories, 1.0, "authored")
 
-    pool = [r for r in _read_pool(data_dir) if (r["title"] or r["text"]).strip()]
-    texts = np.array([join_title(r["title"], r["text"]) for r in pool], dtype=object)
+    pool = _read_pool(data_dir)
+    by_id = {r["id"]: r for r in pool}
+    labels = load_pool_labels()
+    missing = sorted(set(labels) - set(by_id))
+    if missing:
+        raise ValueError(
+            f"{len(missing)} ids of pool_labels.csv are not in {data_dir / 'real_pool.csv'} "
+            f"(first: {missing[0]}); the labels belong to another version of the pool"
+        )
+    ids = sorted(labels)
+    out.add(
+        [join_title(by_id[i]["title"], by_id[i]["text"]) for i in ids],
+        [labels[i]["hotline"] for i in ids],
+        [labels[i]["category"] for i in ids],
+        1.0,
+        "pool:team_labelled",
+    )
+
     weak = np.array([r["weak_hotline"] for r in pool], dtype=object)
     consumer = np.flatnonzero(weak == CONSUMER)
-    consumer = rng.choice(consumer, min(consumer_rows, len(consumer)), replace=False)
+    consumer = np.sort(rng.choice(consumer, min(consumer_rows, len(consumer)), replace=False))
     government = np.flatnonzero(weak == GOVERNMENT)
-
-    unlabelled = np.flatnonzero(weak == "")
-    votes = weak_hotlines(
-        list(texts[unlabelled]), content_model.predict_proba(list(texts[unlabelled]))[:, 0]
-    )
-    voted_consumer = unlabelled[votes == CONSUMER]
-    voted_government = unlabelled[votes == GOVERNMENT]
-    voted_government = rng.choice(
-        voted_government, min(government_rows, len(voted_government)), replace=False
-    )
-    for rows, hotline, weight, source in (
-        (consumer, CONSUMER, weak_weight, "pool:consumer_platform"),
-        (government, GOVERNMENT, weak_weight, "pool:gov_labelled"),
-        (voted_consumer, CONSUMER, 1.0, "pool:gov_weak_12315"),
-        (voted_government, GOVERNMENT, weak_weight, "pool:gov_weak_12345"),
+    for rows, hotline, source in (
+        (consumer, CONSUMER, "pool:consumer_platform"),
+        (government, GOVERNMENT, "pool:gov_labelled"),
     ):
-        rows = np.sort(rows)
-        out.add(list(texts[rows]), [hotline] * len(rows), [""] * len(rows), weight, source)
+        texts = [join_title(pool[i]["title"], pool[i]["text"]) for i in rows]
+        out.add(texts, [hotline] * len(rows), [""] * len(rows), weak_weight, source)
     return out
 
 
@@ -144,7 +143,7 @@ def train_real(
     --------
     >>> model, report = train_real()  # doctest: +SKIP
     >>> round(report["overall"]["hotline"]["macro_f1"], 2)  # doctest: +SKIP
-    0.93
+    0.94
     """
     data_dir = Path(data_dir) if data_dir is not None else shared_data_dir()
     data = build_real_training_set(data_dir, random_state=random_state, **set_options)

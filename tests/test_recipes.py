@@ -1,47 +1,78 @@
+import csv
 from collections import Counter
 
 import numpy as np
 import pytest
 
 from hotline_classify import HotlineClassifier
+from hotline_classify.datasets import load_pool_labels, shared_data_dir
 from hotline_classify.recipes import build_real_training_set, train_real
+from hotline_classify.taxonomy import CATEGORY_HOTLINE
 
 
 @pytest.fixture(scope="module")
-def small_set(default_model):
-    return build_real_training_set(
-        consumer_rows=300, government_rows=200, content_model=default_model
-    )
+def small_set():
+    return build_real_training_set(consumer_rows=300)
 
 
-def test_training_set_mixes_authored_and_weak_rows(small_set, corpus):
+def test_pool_labels_are_valid_and_carry_no_text():
+    labels = load_pool_labels()
+    assert len(labels) > 1000
+    for row in labels.values():
+        assert CATEGORY_HOTLINE[row["category"]] == row["hotline"]
+        assert row["certainty"] in {"high", "low"}
+    with open(shared_data_dir() / "real_pool.csv", encoding="utf-8", newline="") as f:
+        pool = {r["id"]: r for r in csv.DictReader(f)}
+    assert set(labels) <= set(pool)
+    # Only unlabelled government messages were labelled; nothing of gold_dev.
+    assert {pool[i]["slice"] for i in labels} == {"gov_platform"}
+    assert {pool[i]["weak_hotline"] for i in labels} == {""}
+
+
+def test_training_set_mixes_authored_team_and_source_rows(small_set, corpus):
     sources = Counter(small_set.sources)
     assert sources["authored"] == len(corpus)
+    assert sources["pool:team_labelled"] == len(load_pool_labels())
     assert sources["pool:consumer_platform"] == 300
-    assert sources["pool:gov_weak_12345"] == 200
-    assert sources["pool:gov_labelled"] > 0 and sources["pool:gov_weak_12315"] > 0
+    assert sources["pool:gov_labelled"] > 0
     n = len(small_set.texts)
     assert len(small_set.hotlines) == len(small_set.categories) == len(small_set.weights) == n
     weights = np.array(small_set.weights)
-    full = np.isin(small_set.sources, ["authored", "pool:gov_weak_12315"])
+    full = np.isin(small_set.sources, ["authored", "pool:team_labelled"])
     assert (weights[full] == 1.0).all() and (weights[~full] < 1.0).all()
 
 
-def test_only_authored_rows_carry_categories(small_set):
+def test_team_labelled_rows_bring_real_consumer_matters(small_set):
+    team = [h for h, s in zip(small_set.hotlines, small_set.sources) if s == "pool:team_labelled"]
+    assert Counter(team)["12315"] > 200
+
+
+def test_rows_labelled_by_source_carry_no_category(small_set):
     for source, category in zip(small_set.sources, small_set.categories):
-        assert bool(category) == (source == "authored")
+        assert bool(category) == (source in {"authored", "pool:team_labelled"})
 
 
-def test_same_seed_same_set(small_set, default_model):
-    again = build_real_training_set(
-        consumer_rows=300, government_rows=200, content_model=default_model
-    )
+def test_same_seed_same_set(small_set):
+    again = build_real_training_set(consumer_rows=300)
     assert again.texts == small_set.texts and again.hotlines == small_set.hotlines
 
 
-def test_train_real_reports_on_gold_dev(default_model):
-    model, report = train_real(consumer_rows=300, government_rows=200, content_model=default_model)
+def test_labels_of_another_pool_are_refused(tmp_path):
+    with open(shared_data_dir() / "real_pool.csv", encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)[:50]
+        fields = reader.fieldnames
+    with open(tmp_path / "real_pool.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ValueError, match="pool_labels.csv are not in"):
+        build_real_training_set(tmp_path)
+
+
+def test_train_real_reports_on_gold_dev():
+    model, report = train_real(consumer_rows=300)
     assert isinstance(model, HotlineClassifier)
     assert report["overall"]["n"] == 545
     assert set(report["slices"]) == {"gov_platform", "consumer_platform"}
-    assert report["overall"]["hotline"]["macro_f1"] > 0.8
+    assert report["overall"]["hotline"]["macro_f1"] > 0.85
