@@ -17,6 +17,7 @@ def make_vectorizer(
     ngram_range: tuple[int, int] = (1, 2),
     char_ngram_range: tuple[int, int] | None = None,
     min_df: int = 1,
+    n_jobs: int | None = None,
 ) -> FeatureUnion:
     """Build the text-to-features transformer used by :class:`~hotline_classify.HotlineClassifier`.
 
@@ -34,6 +35,8 @@ def make_vectorizer(
         Character n-gram sizes, or ``None`` for no character features.
     min_df : int, default=1
         Drop terms seen in fewer documents.
+    n_jobs : int or None, default=None
+        Fit the word and character parts in parallel processes (``FeatureUnion(n_jobs)``).
 
     Returns
     -------
@@ -76,7 +79,7 @@ def make_vectorizer(
                 ),
             )
         )
-    return FeatureUnion(parts)
+    return FeatureUnion(parts, n_jobs=n_jobs)
 
 
 def display_term(feature_name: str) -> str:

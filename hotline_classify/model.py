@@ -123,6 +123,10 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         ``make_segmenter()``, the default backend (:mod:`.segment`).
     random_state : int, default=0
         Seed of the calibration folds; the same data and seed give the same model.
+    n_jobs : int or None, default=None
+        Processes for ``fit``: the word and character vectorizers, and the calibration
+        folds, are fitted side by side (``-1``: all cores; ``None``: one). The fitted model
+        is the same whatever the value. Routing in parallel is ``route_many(n_jobs=...)``.
 
     Attributes
     ----------
@@ -166,6 +170,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         n_evidence: int = 5,
         segmenter=None,
         random_state: int = 0,
+        n_jobs: int | None = None,
     ):
         self.C = C
         self.ngram_range = ngram_range
@@ -176,6 +181,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         self.n_evidence = n_evidence
         self.segmenter = segmenter
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ training
     def fit(
@@ -223,6 +229,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             ngram_range=self.ngram_range,
             char_ngram_range=self.char_ngram_range,
             min_df=self.min_df,
+            n_jobs=self.n_jobs,
         )
         features = self.vectorizer_.fit_transform(texts)
         self.feature_names_ = np.array(
@@ -233,7 +240,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"got {weights.shape[0]} sample weights for {len(texts)} texts")
         folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
         self.hotline_model_ = CalibratedClassifierCV(
-            self._linear_model(), method="sigmoid", cv=folds, ensemble=False
+            self._linear_model(), method="sigmoid", cv=folds, ensemble=False, n_jobs=self.n_jobs
         ).fit(features, hotlines, sample_weight=weights)
         self.classes_ = self.hotline_model_.classes_
         self._fit_categories(features, hotlines, categories, weights)

@@ -184,3 +184,10 @@ def test_predict_category_agrees_with_routes(small_model, corpus):
     assert list(small_model.predict_category(texts)) == [
         r.category for r in small_model.route_many(texts)
     ]
+
+
+def test_parallel_fit_gives_the_same_model(corpus):
+    texts, hotlines = corpus.texts[:600], corpus.hotlines[:600]
+    one = HotlineClassifier().fit(texts, hotlines)
+    two = HotlineClassifier(n_jobs=2).fit(texts, hotlines)
+    np.testing.assert_array_equal(one.predict_proba(texts), two.predict_proba(texts))
