@@ -9,11 +9,13 @@ from hotline_classify.cli import main
 from hotline_classify.datasets import data_path, load_emergencies
 from hotline_classify.emergency import (
     EMERGENCY_LINES,
+    EVERYDAY_WEIGHT,
     EmergencyDetector,
     detect_emergencies,
     detect_emergency,
     rule_redirect,
     training_rows,
+    training_weights,
 )
 
 EMERGENCIES = [
@@ -80,6 +82,15 @@ def test_the_authored_set_is_big_enough_and_well_formed():
         assert min(sum(r == line for r in part) for line in EMERGENCY_LINES) >= 15
 
 
+def test_everyday_complaints_weigh_less_than_authored_rows():
+    texts, _ = training_rows("dev")
+    weights = training_weights("dev")
+    n_authored = sum(s == "dev" for s in load_emergencies()["split"])
+    assert len(weights) == len(texts)
+    assert set(weights[:n_authored]) == {1.0}
+    assert set(weights[n_authored:]) == {EVERYDAY_WEIGHT} and 0 < EVERYDAY_WEIGHT < 1
+
+
 def test_held_out_rows_are_not_training_rows():
     rows = load_emergencies()
     texts, _ = training_rows("dev")
@@ -103,6 +114,8 @@ def test_the_detector_follows_scikit_learn_conventions():
 def test_bad_input_names_the_problem():
     with pytest.raises(ValueError, match="'999'"):
         EmergencyDetector().fit(["着火了", "退款"], ["119", "999"])
+    with pytest.raises(ValueError, match="1 sample weights for 2 texts"):
+        EmergencyDetector().fit(["着火了", "退款"], ["119", ""], [1.0])
     with pytest.raises(TypeError, match="index 1 is NoneType"):
         detect_emergencies(["着火了", None])
     with pytest.raises(TypeError, match="bytes"):
