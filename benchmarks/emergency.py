@@ -60,9 +60,17 @@ def scores(truth: list[str], pred: list[str | None]) -> dict:
     }
 
 
+#: Cross-validated recall the chosen threshold must keep (target 0.95, plus a margin).
+RECALL_FOR_THRESHOLD = 0.97
+
+
 def choose_threshold(dev: list[int], rows: dict, everyday: list[str]) -> float:
-    """The highest threshold on a 0.01 grid (0.05 to 0.95) with 5-fold CV recall >= 0.95 on the
-    dev rows; every fold also learns from the everyday complaints, at ``EVERYDAY_WEIGHT``."""
+    """The highest threshold on a 0.01 grid (0.05 to 0.95) with 5-fold CV recall >= 0.97 on the
+    dev rows; every fold also learns from the everyday complaints, at ``EVERYDAY_WEIGHT``.
+
+    The target is 0.95; a threshold chosen where cross-validated recall is exactly 0.95
+    falls on either side of it on new messages, so the rule keeps a two-point margin.
+    """
     texts = [rows["text"][i] for i in dev]
     labels = np.array([rows["redirect"][i] for i in dev])
     proba = np.zeros(len(texts))
@@ -82,7 +90,7 @@ def choose_threshold(dev: list[int], rows: dict, everyday: list[str]) -> float:
         recall, precision = hit[em].mean(), em[hit].mean()
         if round(t * 100) % 5 == 0:
             print(f"  {t:.2f}: {recall:.3f}, {precision:.3f}")
-        if recall >= 0.95:
+        if recall >= RECALL_FOR_THRESHOLD:
             chosen = float(t)
     default = EmergencyDetector().threshold
     note = "the default" if chosen == default else f"the default is {default}: update it"
