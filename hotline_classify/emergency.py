@@ -255,15 +255,14 @@ class EmergencyDetector(BaseEstimator):
 
     def emergency_proba(self, X: Iterable[str]) -> np.ndarray:
         """Return each text's probability of being an emergency (the four lines together)."""
-        return self._scores(_normalized(X))[1]
+        return self._scores(_normalized(X))[0]
 
     def _scores(self, texts: list[str]):
         check_is_fitted(self, "model_")
-        rules = [rule_redirect(t) for t in texts]
         if not texts:
-            return rules, np.zeros(0), np.zeros((0, len(self.classes_)))
+            return np.zeros(0), np.zeros((0, len(self.classes_)))
         proba = self.model_.predict_proba(fast_transform(self.vectorizer_, texts))
-        return rules, proba[:, self.classes_ != ""].sum(axis=1), proba
+        return proba[:, self.classes_ != ""].sum(axis=1), proba
 
     def predict(self, X: Iterable[str]) -> list[str | None]:
         """Return each text's emergency line, or ``None``, in input order."""
@@ -271,14 +270,14 @@ class EmergencyDetector(BaseEstimator):
 
     def predict_normalized(self, texts: list[str]) -> list[str | None]:
         """:meth:`predict` for texts already through :func:`~.normalize.normalize_text`."""
-        rules, p_emergency, proba = self._scores(texts)
+        p_emergency, proba = self._scores(texts)
         lines = self.classes_ != ""
         out: list[str | None] = []
-        for rule, p, row in zip(rules, p_emergency, proba):
+        for text, p, row in zip(texts, p_emergency, proba):
             if p < self.threshold:
                 out.append(None)
-            else:
-                out.append(rule or str(self.classes_[lines][np.argmax(row[lines])]))
+            else:  # the lexicon only names the line, so it reads only redirected texts
+                out.append(rule_redirect(text) or str(self.classes_[lines][np.argmax(row[lines])]))
         return out
 
 
