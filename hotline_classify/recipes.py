@@ -9,10 +9,18 @@ The recipe, in order:
    certainty). They hold almost every consumer matter among the board's unlabelled
    messages (about 340 of them) and carry categories, so they teach both models the real
    words of a consumer matter sent to a government channel.
-3. Rows labelled by their source, sampled so that no channel outweighs the corpus, at a
-   lower weight: consumer-platform texts (12315) and government messages of a
-   non-commerce class (12345).
-4. Train on all of it and report on ``gold_dev.csv``, which it never sees.
+3. Rows labelled by their source, at a lower weight: a sample of consumer-platform texts
+   (12315) and the government messages of a non-commerce class (12345).
+4. Channel balance: every row belongs to a government channel (messages to officials,
+   call summaries, the board's messages) or a consumer channel (consumer-site posts,
+   app complaints, the consumer platforms). Within each channel the weights are scaled so
+   that both hotlines weigh the same: then a word that only marks the channel (政府,
+   领导, 希望有关部门…, or a shopping site's phrasing) says nothing about the hotline.
+5. Train on all of it and report on ``gold_dev.csv``, which it never sees.
+
+Measured by 3-fold cross-validation over the team-labelled messages (``benchmarks/
+accuracy.py``), fewer consumer-platform rows (2,000 rather than 6,000) and the channel
+balance each ranked government-channel consumer matters better.
 
 Rubric labelling functions voting on the remaining unlabelled messages (the first version
 of this recipe) added nothing once the team's labels were in, so they are gone.
@@ -31,6 +39,9 @@ from .evaluate import evaluate_routes
 from .model import HotlineClassifier
 from .taxonomy import CONSUMER, GOVERNMENT
 
+#: Authored styles written as a government channel receives them; the others are consumer.
+GOVERNMENT_STYLES = frozenset({"web_message", "call_summary"})
+
 
 @dataclass
 class TrainingSet:
@@ -41,13 +52,27 @@ class TrainingSet:
     categories: list[str] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
 
-    def add(self, texts, hotlines, categories, weight: float, source: str) -> None:
+    def add(self, texts, hotlines, categories, weight: float, source: str, channels) -> None:
         self.texts += list(texts)
         self.hotlines += list(hotlines)
         self.categories += list(categories)
         self.weights += [weight] * len(texts)
         self.sources += [source] * len(texts)
+        self.channels += [channels] * len(texts) if isinstance(channels, str) else list(channels)
+
+    def balance_channels(self) -> None:
+        """Scale weights so that, within each channel, both hotlines weigh the same."""
+        weights = np.array(self.weights, dtype=float)
+        channels, hotlines = np.array(self.channels), np.array(self.hotlines)
+        for channel in np.unique(channels):
+            here = channels == channel
+            half = weights[here].sum() / 2
+            for hotline in np.unique(hotlines[here]):
+                rows = here & (hotlines == hotline)
+                weights[rows] *= half / weights[rows].sum()
+        self.weights = weights.tolist()
 
 
 def _read_pool(data_dir: Path) -> list[dict[str, str]]:
@@ -57,7 +82,7 @@ def _read_pool(data_dir: Path) -> list[dict[str, str]]:
 
 def build_real_training_set(
     data_dir: str | Path | None = None,
-    consumer_rows: int = 6000,
+    consumer_rows: int = 2000,
     weak_weight: float = 0.3,
     random_state: int = 0,
 ) -> TrainingSet:
@@ -67,10 +92,11 @@ def build_real_training_set(
     ----------
     data_dir : path or None
         Folder with ``real_pool.csv``; ``None`` uses :func:`.datasets.shared_data_dir`.
-    consumer_rows : int, default=6000
+    consumer_rows : int, default=2000
         How many consumer-platform texts (12315 by their source) to sample.
     weak_weight : float, default=0.3
-        Weight of rows labelled by their source; authored and team-labelled rows weigh 1.
+        Weight of rows labelled by their source against 1 for authored and team-labelled
+        rows, before the channel balance.
     random_state : int, default=0
         Seed of the consumer-platform sample.
 
@@ -87,7 +113,11 @@ def build_real_training_set(
     rng = np.random.default_rng(random_state)
     corpus = load_corpus()
     out = TrainingSet()
-    out.add(corpus.texts, corpus.hotlines, corpus.categories, 1.0, "authored")
+    channels = [
+        "government" if style in GOVERNMENT_STYLES else "consumer"
+        for style in corpus.extra["style"]
+    ]
+    out.add(corpus.texts, corpus.hotlines, corpus.categories, 1.0, "authored", channels)
 
     pool = _read_pool(data_dir)
     by_id = {r["id"]: r for r in pool}
@@ -105,18 +135,20 @@ def build_real_training_set(
         [labels[i]["category"] for i in ids],
         1.0,
         "pool:team_labelled",
+        "government",
     )
 
     weak = np.array([r["weak_hotline"] for r in pool], dtype=object)
     consumer = np.flatnonzero(weak == CONSUMER)
     consumer = np.sort(rng.choice(consumer, min(consumer_rows, len(consumer)), replace=False))
     government = np.flatnonzero(weak == GOVERNMENT)
-    for rows, hotline, source in (
-        (consumer, CONSUMER, "pool:consumer_platform"),
-        (government, GOVERNMENT, "pool:gov_labelled"),
+    for rows, hotline, source, channel in (
+        (consumer, CONSUMER, "pool:consumer_platform", "consumer"),
+        (government, GOVERNMENT, "pool:gov_labelled", "government"),
     ):
         texts = [join_title(pool[i]["title"], pool[i]["text"]) for i in rows]
-        out.add(texts, [hotline] * len(rows), [""] * len(rows), weak_weight, source)
+        out.add(texts, [hotline] * len(rows), [""] * len(rows), weak_weight, source, channel)
+    out.balance_channels()
     return out
 
 

@@ -37,9 +37,28 @@ def test_training_set_mixes_authored_team_and_source_rows(small_set, corpus):
     assert sources["pool:gov_labelled"] > 0
     n = len(small_set.texts)
     assert len(small_set.hotlines) == len(small_set.categories) == len(small_set.weights) == n
+    assert set(small_set.channels) == {"government", "consumer"}
+    assert {c for c, s in zip(small_set.channels, small_set.sources) if s != "authored"} == {
+        "government",
+        "consumer",
+    }
+
+
+def test_both_hotlines_weigh_the_same_in_each_channel(small_set):
     weights = np.array(small_set.weights)
-    full = np.isin(small_set.sources, ["authored", "pool:team_labelled"])
-    assert (weights[full] == 1.0).all() and (weights[~full] < 1.0).all()
+    channels, hotlines = np.array(small_set.channels), np.array(small_set.hotlines)
+    for channel in ("government", "consumer"):
+        here = channels == channel
+        totals = [weights[here & (hotlines == h)].sum() for h in ("12315", "12345")]
+        assert totals[0] == pytest.approx(totals[1])
+
+
+def test_rows_labelled_by_source_weigh_less_than_read_ones(small_set):
+    weights = np.array(small_set.weights)
+    sources, hotlines = np.array(small_set.sources), np.array(small_set.hotlines)
+    gov_labelled = weights[sources == "pool:gov_labelled"]
+    team_12345 = weights[(sources == "pool:team_labelled") & (hotlines == "12345")]
+    assert gov_labelled.max() < team_12345.min()
 
 
 def test_team_labelled_rows_bring_real_consumer_matters(small_set):
