@@ -55,12 +55,13 @@ class TrainingSet:
     channels: list[str] = field(default_factory=list)
 
     def add(self, texts, hotlines, categories, weight: float, source: str, channels) -> None:
+        """Append rows; ``hotlines``, ``categories`` and ``channels`` hold one value per text."""
         self.texts += list(texts)
         self.hotlines += list(hotlines)
         self.categories += list(categories)
         self.weights += [weight] * len(texts)
         self.sources += [source] * len(texts)
-        self.channels += [channels] * len(texts) if isinstance(channels, str) else list(channels)
+        self.channels += list(channels)
 
     def balance_channels(self) -> None:
         """Scale weights so that, within each channel, both hotlines weigh the same."""
@@ -135,7 +136,7 @@ def build_real_training_set(
         [labels[i]["category"] for i in ids],
         1.0,
         "pool:team_labelled",
-        "government",
+        ["government"] * len(ids),
     )
 
     weak = np.array([r["weak_hotline"] for r in pool], dtype=object)
@@ -147,7 +148,8 @@ def build_real_training_set(
         (government, GOVERNMENT, "pool:gov_labelled", "government"),
     ):
         texts = [join_title(pool[i]["title"], pool[i]["text"]) for i in rows]
-        out.add(texts, [hotline] * len(rows), [""] * len(rows), weak_weight, source, channel)
+        n = len(rows)
+        out.add(texts, [hotline] * n, [""] * n, weak_weight, source, [channel] * n)
     out.balance_channels()
     return out
 
