@@ -8,10 +8,11 @@ one). :func:`transform` gives the same matrix faster:
   code points and looked up in an open-addressing hash table probed with numpy, for the
   whole batch at once;
 * word n-grams are looked up with ``dict.get`` and counted with numpy;
+* a ``preprocessor``, if set, is applied to each text first, as the vectorizer does;
 * TF (sublinear or not), IDF and L2 normalisation are applied to the counts as
   ``TfidfTransformer`` does.
 
-Any part it does not recognise (another analyzer, a preprocessor, lower-casing, n-grams
+Any part it does not recognise (another analyzer, lower-casing, n-grams
 longer than 3 characters, a transformer that is not a ``TfidfVectorizer``) is left to its
 own ``transform``, so the result is always the fitted transformer's.
 """
@@ -74,15 +75,20 @@ def _plan(vec):
     """Return a function texts -> count matrix for a supported fitted vectorizer, or None."""
     if type(vec) is not TfidfVectorizer or not hasattr(vec, "vocabulary_"):
         return None
-    if vec.input != "content" or vec.preprocessor is not None or vec.strip_accents:
+    if vec.input != "content" or vec.strip_accents:
         return None
     if vec.lowercase or vec.binary or vec.stop_words is not None:
         return None
     if vec.analyzer == "char" and vec.ngram_range[1] <= _MAX_CHARS:
-        return _CharCounter.of(vec)
-    if vec.analyzer == "word" and vec.tokenizer is not None:
-        return _WordCounter(vec)
-    return None
+        counter = _CharCounter.of(vec)
+    elif vec.analyzer == "word" and vec.tokenizer is not None:
+        counter = _WordCounter(vec)
+    else:
+        return None
+    preprocess = vec.preprocessor
+    if preprocess is None:
+        return counter
+    return lambda texts: counter([preprocess(t) for t in texts])
 
 
 def _tfidf(vec: TfidfVectorizer, counts: sp.csr_matrix) -> sp.csr_matrix:

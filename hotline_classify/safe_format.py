@@ -144,6 +144,8 @@ class _Encoder:
         name = self._trusted_name(type(obj))
         getstate = getattr(obj, "__getstate__", None)
         state = getstate() if getstate is not None else obj.__dict__
+        if state is None:  # object.__getstate__ of an instance with an empty __dict__
+            state = {}
         if not isinstance(state, dict):
             raise TypeError(f"cannot save {name} safely: its state is not a dict")
         return {"$object": name, "state": self(state)}

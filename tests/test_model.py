@@ -191,3 +191,24 @@ def test_parallel_fit_gives_the_same_model(corpus):
     one = HotlineClassifier().fit(texts, hotlines)
     two = HotlineClassifier(n_jobs=2).fit(texts, hotlines)
     np.testing.assert_array_equal(one.predict_proba(texts), two.predict_proba(texts))
+
+
+def test_lead_features_count_only_the_opening_sentence_of_longer_texts(small_corpus):
+    texts, hotlines, _ = small_corpus
+    model = HotlineClassifier(C=1.0).fit(texts, hotlines)
+    lead = dict(model.vectorizer_.transformer_list)["lead"]
+    vocabulary = lead.get_feature_names_out()
+    row = lead.transform(["商家拒绝退款,要求赔偿。小区停水三天"])
+    expected = {w for w in lead.tokenizer("商家拒绝退款,要求赔偿") if w in lead.vocabulary_}
+    assert {vocabulary[j] for j in row.indices} == expected and expected
+    assert lead.transform(["商家拒绝退款,小区停水三天"]).nnz == 0  # one sentence: no lead
+    assert "lead" in [name.split("__")[0] for name in model.vectorizer_.get_feature_names_out()]
+    without = HotlineClassifier(C=1.0, lead_weight=None).fit(texts, hotlines)
+    assert "lead" not in dict(without.vectorizer_.transformer_list)
+
+
+def test_one_sentence_training_texts_fit_without_lead_features():
+    texts = ["商家拒绝退款", "商家不退款", "退款被拒绝", "小区停水", "小区停电", "停水停电"]
+    model = HotlineClassifier(C=1.0).fit(texts, ["12315"] * 3 + ["12345"] * 3)
+    assert dict(model.vectorizer_.transformer_list)["lead"] == "drop"
+    assert model.predict(["商家拒绝退款。要求赔偿"]).shape == (1,)

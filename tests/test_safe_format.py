@@ -153,6 +153,13 @@ def test_plain_data_round_trips_exactly():
     assert np.isnan(back["nan"])
 
 
+def test_an_object_without_state_round_trips():
+    from hotline_classify.features import LeadSentence
+
+    back = safe_format.loads(safe_format.dumps([LeadSentence()]))
+    assert type(back[0]) is LeadSentence and back[0]("退款难。详情") == "退款难"
+
+
 def test_saving_something_a_file_may_not_carry_fails_before_writing(small_corpus, tmp_path):
     texts, hotlines, _ = small_corpus
     model = HotlineClassifier(char_ngram_range=None, segmenter=lambda t: list(t))

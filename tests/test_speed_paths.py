@@ -124,6 +124,8 @@ def test_fast_transform_gives_the_fitted_vectorizers_matrix(default_model, corpu
         dict(analyzer="char", ngram_range=(2, 3), lowercase=True),
         dict(analyzer="word", ngram_range=(1, 3), tokenizer=str.split, token_pattern=None),
         dict(analyzer="char", ngram_range=(1, 2), sublinear_tf=False, use_idf=False, norm="l1"),
+        dict(analyzer="char", ngram_range=(1, 2), preprocessor=lambda t: t[:7]),
+        dict(tokenizer=str.split, token_pattern=None, preprocessor=lambda t: t[3:]),
     ],
 )
 def test_fast_transform_falls_back_or_matches_for_other_settings(corpus, params):
