@@ -121,9 +121,31 @@ _MASKS: list[tuple[re.Pattern[str], str, re.Pattern[str] | None]] = [
 ]
 _REPLACEMENTS = {kind: f" {placeholder} " for kind, placeholder in PLACEHOLDERS.items()}
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_SPACE = re.compile(r"\s+")
+# Control and zero-width characters, and lone surrogates. Replacing a surrogate after NFKC
+# rather than before gives the same text: NFKC leaves a surrogate as it is, and neither it
+# nor the space that replaces it decomposes, composes or reorders with its neighbours.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]"
+)
+
+# The characters that keep most Chinese complaints from being NFKC already: full-width
+# punctuation and the ellipsis, with their NFKC forms.
+_COMMON_NFKC = [(char, unicodedata.normalize("NFKC", char)) for char in "，！？：（）；…"]
+
+
+def _nfkc(text: str) -> str:
+    """Return ``unicodedata.normalize("NFKC", text)``, about ten times faster on Chinese text.
+
+    Each character of :data:`_COMMON_NFKC` is a starter that NFKC (and NFKD) maps to plain
+    ASCII, so replacing it keeps the NFKD of the text, hence its NFKC. If the replaced text
+    is then NFKC already (a quick check), it is the NFKC of ``text``.
+    """
+    quick = text
+    for char, nfkc in _COMMON_NFKC:
+        quick = quick.replace(char, nfkc)
+    if unicodedata.is_normalized("NFKC", quick):
+        return quick
+    return unicodedata.normalize("NFKC", text)
 
 
 def mask_personal_data(text: str) -> str:
@@ -175,8 +197,6 @@ def normalize_text(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"expected a str, got {type(text).__name__}")
-    text = _SURROGATE.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL.sub(" ", text)
+    text = _CONTROL.sub(" ", _nfkc(text))
     text = mask_personal_data(text)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() splits at runs of what \s matches
