@@ -36,10 +36,12 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 # most masks are skipped. :func:`_clues` looks for all clues once, before masking: masking
 # only inserts a placeholder (capital letters, with a space on each side), and no clue
 # contains a space or a capital letter of a placeholder, so masking never creates a clue.
-# Each regex clue starts with a fixed character, which the regex engine finds fast;
-# (?<=[0-9]X) after an X means "X after a digit".
-_3_DIGITS = re.compile(r"[0-9]{3}")
-_7_DIGITS = re.compile(r"[0-9]{7}")
+# Each regex clue starts with a fixed character or a character class, so that the regex
+# engine can skip ahead to it ([0-9][0-9]{2}, not [0-9]{3}); (?<=[0-9]X) after an X means
+# "X after a digit".
+_DIGIT = re.compile(r"[0-9]")
+_3_DIGITS = re.compile(r"[0-9][0-9]{2}")
+_7_DIGITS = re.compile(r"[0-9][0-9]{6}")
 _MOBILE = re.compile(r"1[3-9][0-9]")
 _UNIT = re.compile(r"单元(?<=[0-9]单元)")
 _FLAT = re.compile(r"-[0-9]{3}")
@@ -49,21 +51,24 @@ _DOOR = re.compile(r"门(?<=[0-9]门)[0-9]{3}")
 
 def _clues(text: str) -> dict[str, bool]:
     """Whether each clue of :data:`_MASKS` is in ``text``."""
-    digits = _3_DIGITS.search(text)  # in every match of a mask of numbers
-    number = digits is not None
+    # Testing for one character first is faster than testing for a longer string.
+    digit = _DIGIT.search(text)
+    digits = _3_DIGITS.search(text, digit.start()) if digit else None
+    number = digits is not None  # three digits in a row are in every mask of a number
     return {
         "[": "[" in text or "【" in text,
-        "****": "****" in text,
+        "****": "*" in text and "****" in text,
         "@": "@" in text,
-        "://": "://" in text or "w." in text or "W." in text,  # https?:// or www., any case
+        # https?:// or www. in any case
+        "://": ("/" in text and "://" in text) or ("." in text and ("w." in text or "W." in text)),
         "3 digits": number,
         "7 digits": number and _7_DIGITS.search(text, digits.start()) is not None,
         "1[3-9]x": number and _MOBILE.search(text) is not None,
         "400": number and ("400" in text or "800" in text),
-        "栋": "栋" in text or "幢" in text or "楼" in text or "座" in text,
-        "x单元": _UNIT.search(text) is not None,
+        "栋": digit is not None and ("栋" in text or "幢" in text or "楼" in text or "座" in text),
+        "x单元": digit is not None and _UNIT.search(text) is not None,
         "-xxx": number and _FLAT.search(text) is not None,
-        "x号": _HOUSE_NUMBER.search(text) is not None,
+        "x号": digit is not None and _HOUSE_NUMBER.search(text) is not None,
         "x门xxx": number and _DOOR.search(text) is not None,
     }
 
@@ -143,6 +148,8 @@ _REPLACEMENTS = {kind: f" {placeholder} " for kind, placeholder in PLACEHOLDERS.
 # Control and zero-width characters, and lone surrogates. Replacing a surrogate after NFKC
 # rather than before gives the same text: NFKC leaves a surrogate as it is, and neither it
 # nor the space that replaces it decomposes, composes or reorders with its neighbours.
+# None of these characters is printable, so a printable text (str.isprintable, faster
+# than a search) has none.
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]"
 )
@@ -212,6 +219,8 @@ def normalize_text(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"expected a str, got {type(text).__name__}")
-    text = _CONTROL.sub(" ", _nfkc(text))
+    text = _nfkc(text)
+    if not text.isprintable():
+        text = _CONTROL.sub(" ", text)
     text = mask_personal_data(text)
     return " ".join(text.split())  # str.split() splits at runs of what \s matches
