@@ -25,3 +25,17 @@ def test_a_text_of_only_boilerplate_is_kept_whole():
 
 def test_boilerplate_is_stripped_before_features():
     assert clean_texts(["尊敬的领导:您好!商家拒绝退款"]) == ["商家拒绝退款"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("市民反映:尊敬的领导您好,A市停水", "停水"),
+        ("小区停水,市民反映:水压低", "小区停水,市民反映:水压低"),  # only at the start
+        ("ABC市场", "ABC市场"),  # a capital after a letter is no place code
+        ("Z9镇某店谢谢您们!", "某店"),
+        ("恳请有关部门高度重视!", ""),
+    ],
+)
+def test_boilerplate_is_stripped_exactly(text, expected):
+    assert strip_boilerplate(text) == expected

@@ -57,3 +57,33 @@ def test_lone_surrogates_do_not_crash():
 def test_non_string_is_a_type_error():
     with pytest.raises(TypeError):
         normalize_text(b"bytes")
+
+
+@pytest.mark.parametrize(
+    "raw, placeholder",
+    [
+        ("网址WWW.EXAMPLE.COM", "MASKURL"),
+        ("网址HTTP://EXAMPLE.COM/A", "MASKURL"),
+        ("见【手机号】", "MASKPHONE"),
+        ("号码138****5678", "MASKNUM"),
+        ("拨打400 812 3456", "MASKPHONE"),
+        ("手机１３８１２３４５６７８", "MASKPHONE"),
+        ("住中山路28弄6号602室", "MASKADDR"),
+        ("住1-2-301室", "MASKADDR"),
+        ("住2门302", "MASKADDR"),
+        ("住3号楼2门301", "MASKADDR"),
+        ("住2单元301室", "MASKADDR"),
+    ],
+)
+def test_a_mask_runs_when_only_its_own_match_has_its_clue(raw, placeholder):
+    # Masks are skipped when the text lacks what each of their matches contains; here
+    # nothing but the personal data itself has it.
+    assert placeholder in normalize_text(raw).split()
+
+
+def test_nfkc_is_exact_where_replacing_full_width_punctuation_is_not_enough():
+    assert normalize_text("ｅ\u0301，…") == "é,..."
+
+
+def test_a_lone_surrogate_keeps_its_neighbours_apart():
+    assert normalize_text("e\ud800\u0301") == "e \u0301"
