@@ -155,6 +155,41 @@ def test_evidence_matches_a_plain_per_row_computation(default_model, real_texts)
         assert got[i] == tuple((t, round(c, 4)) for t, c in top)
 
 
+@pytest.mark.parametrize("n", [0, 1, 3, 5])
+def test_evidence_ties_keep_first_appearance_order_in_rows_of_any_length(n):
+    import scipy.sparse as sp
+
+    from hotline_classify.evidence import top_terms
+
+    # Few distinct values, so that many terms tie; two features per term, so that a
+    # term's contribution is a sum; rows from empty to longer than a batch block.
+    rng = np.random.default_rng(3)
+    n_features, n_terms = 60, 30
+    weights = rng.choice([-1.0, -0.5, 0.5, 1.0], n_features)
+    ids = np.arange(n_features) % n_terms
+    names = np.array([f"t{i}" for i in range(n_terms)])
+    lengths = rng.choice([0, 1, 2, 4, 6, 9, 20, 60], 700)
+    rows = [rng.permutation(n_features)[:k] for k in lengths]
+    features = sp.csr_matrix(
+        (
+            rng.choice([1.0, 2.0], int(lengths.sum())),
+            np.concatenate(rows),
+            np.concatenate([[0], np.cumsum(lengths)]),
+        ),
+        shape=(len(rows), n_features),
+    )
+    sign = rng.choice([-1.0, 1.0], len(rows))
+    got = top_terms(features, sign, weights, ids, names, n)
+    for i in range(len(rows)):
+        row = features.getrow(i)
+        by_term = {}  # in order of first appearance in the row
+        for col, value in zip(row.indices, row.data):
+            term = str(names[ids[col]])
+            by_term[term] = by_term.get(term, 0.0) + value * weights[col] * sign[i]
+        top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[:n]  # a stable sort
+        assert got[i] == tuple((t, round(c, 4)) for t, c in top)
+
+
 @pytest.mark.parametrize(
     "text, masked",
     [
