@@ -77,7 +77,7 @@ def top_terms(features, contributions_sign, weights, ids, names, n: int):
     rank = np.arange(len(order)) - np.searchsorted(row[order], row[order])
     chosen = order[rank < n]
     terms = names[key[starts[chosen]] % len(names)].tolist()
-    pairs = list(zip(terms, [round(v, 4) for v in sums[chosen].tolist()]))
+    pairs = list(zip(terms, rounded(sums[chosen], 4)))
     ends = np.cumsum(np.bincount(row[chosen], minlength=n_rows)).tolist()
     return [tuple(pairs[start:end]) for start, end in zip([0, *ends], ends)]
 
@@ -101,4 +101,28 @@ def _nth_largest(values, row, n_rows: int, n: int, block_rows: int = 256) -> np.
         inside = cols < lengths[block, None]
         padded = np.where(inside, values[np.where(inside, starts[block, None] + cols, 0)], -1.0)
         out[block] = np.partition(padded, width - n, axis=1)[:, width - n]
+    return out
+
+
+def rounded(values: np.ndarray, digits: int) -> list[float]:
+    """Return ``[round(v, digits) for v in values.tolist()]``, mostly computed by numpy.
+
+    ``rint(v * 10**digits) / 10**digits`` is Python's correctly rounded result whenever
+    ``v * 10**digits``, which numpy rounds to a float, is farther than its rounding error
+    from a half: the exact product then rounds to the same integer, and dividing an
+    integer by ``10**digits`` is correctly rounded too. The few other values (near a half,
+    huge, or not finite) are left to Python's ``round``.
+
+    Examples
+    --------
+    >>> rounded(np.array([0.123456, -2.5e-05, 0.03125, 1e300]), 4)
+    [0.1235, -0.0, 0.0312, 1e+300]
+    """
+    scale = 10.0**digits
+    with np.errstate(all="ignore"):  # inf and nan go to Python's round
+        scaled = values * scale
+        out = (np.rint(scaled) / scale).tolist()
+        off_half = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5)
+    for i in np.flatnonzero(~(off_half > 2 * np.spacing(np.abs(scaled)))).tolist():
+        out[i] = round(float(values[i]), digits)
     return out

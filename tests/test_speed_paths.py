@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline_classify import HotlineClassifier
 from hotline_classify.persist import read_metadata
@@ -188,6 +190,35 @@ def test_evidence_ties_keep_first_appearance_order_in_rows_of_any_length(n):
             by_term[term] = by_term.get(term, 0.0) + value * weights[col] * sign[i]
         top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[:n]  # a stable sort
         assert got[i] == tuple((t, round(c, 4)) for t, c in top)
+
+
+HALVES = (np.arange(-3000, 3000) + 0.5) / 1e4
+
+
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(-1e-3, 1e-3),
+        st.sampled_from(HALVES.tolist()).flatmap(
+            lambda h: st.sampled_from([h, *(float(np.nextafter(h, d)) for d in (-1, 1))])
+        ),
+    )
+)
+@settings(max_examples=2000, deadline=None)
+def test_evidence_values_are_rounded_as_pythons_round_does(value):
+    from hotline_classify.evidence import rounded
+
+    got = rounded(np.array([value, -value]), 4)
+    assert repr(got) == repr([round(value, 4), round(-value, 4)])  # -0.0 and nan included
+
+
+def test_evidence_rounds_near_halves_as_pythons_round_does():
+    from hotline_classify.evidence import rounded
+
+    values = np.concatenate(
+        [HALVES, np.nextafter(HALVES, np.inf), np.nextafter(HALVES, -np.inf), HALVES * 1e9]
+    )
+    assert repr(rounded(values, 4)) == repr([round(v, 4) for v in values.tolist()])
 
 
 @pytest.mark.parametrize(
