@@ -53,25 +53,76 @@ def top_terms(features, contributions_sign, weights, ids, names, n: int):
     """
     features = features.tocsr()
     n_rows = features.shape[0]
-    rows = np.repeat(np.arange(n_rows), np.diff(features.indptr))
-    contrib = features.data * weights[features.indices] * contributions_sign[rows]
-    key = rows.astype(np.int64) * len(names) + ids[features.indices]
-    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    sums = np.bincount(inverse.ravel(), weights=contrib, minlength=len(unique))
+    if n < 1:
+        return [()] * n_rows
+    lengths = np.diff(features.indptr)
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+    contrib = features.data * weights[features.indices] * np.repeat(contributions_sign, lengths)
+    # Sorted by row and term, a term's features are one run, in their order in the row.
+    key = rows * len(names) + ids[features.indices]
+    perm = np.argsort(key, kind="stable")
+    key = key[perm]
+    new = np.empty(len(key), dtype=bool)
+    new[:1] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    starts = np.flatnonzero(new)  # one per (row, term)
+    first = perm[starts]  # where the term first appears in the row
+    row = rows[first]
+    sums = np.bincount(np.cumsum(new) - 1, weights=contrib[perm], minlength=len(starts))
     size = abs(sums)
-    # ``unique`` is sorted by row, so each row's terms are one contiguous run.
-    bounds = np.searchsorted(unique // len(names), np.arange(n_rows + 1))
-    out = []
-    for r in range(n_rows):
-        lo, hi = bounds[r], bounds[r + 1]
-        if hi - lo > n:
-            # Every term at least as large as the n-th largest, ties included.
-            cut = np.partition(size[lo:hi], hi - lo - n)[hi - lo - n]
-            candidates = lo + np.flatnonzero(size[lo:hi] >= cut)
-        else:
-            candidates = np.arange(lo, hi)
-        chosen = sorted(candidates.tolist(), key=lambda j: (-size[j], first[j]))[:n]
-        out.append(
-            tuple((str(names[unique[j] % len(names)]), round(float(sums[j]), 4)) for j in chosen)
-        )
+    # Every term at least as large as its row's n-th largest, ties included; sorted by
+    # row, then largest first, then first appearance; the first n of each row's run.
+    candidates = np.flatnonzero(size >= _nth_largest(size, row, n_rows, n)[row])
+    order = candidates[np.lexsort((first[candidates], -size[candidates], row[candidates]))]
+    rank = np.arange(len(order)) - np.searchsorted(row[order], row[order])
+    chosen = order[rank < n]
+    terms = names[key[starts[chosen]] % len(names)].tolist()
+    pairs = list(zip(terms, rounded(sums[chosen], 4)))
+    ends = np.cumsum(np.bincount(row[chosen], minlength=n_rows)).tolist()
+    return [tuple(pairs[start:end]) for start, end in zip([0, *ends], ends)]
+
+
+def _nth_largest(values, row, n_rows: int, n: int, block_rows: int = 256) -> np.ndarray:
+    """Return each row's ``n``-th largest value, or -1 for a row with at most ``n`` values.
+
+    ``values`` (all >= 0) hold the rows one after another in contiguous runs, ``row`` the
+    row of each. Rows of similar length are padded with -1 into one block and partitioned
+    together, so the work is a few numpy calls per ``block_rows`` rows, not per row.
+    """
+    lengths = np.bincount(row, minlength=n_rows)
+    starts = np.cumsum(lengths) - lengths
+    out = np.full(n_rows, -1.0)
+    by_length = np.argsort(lengths, kind="stable")
+    by_length = by_length[lengths[by_length] > n]
+    for lo in range(0, len(by_length), block_rows):
+        block = by_length[lo : lo + block_rows]
+        width = lengths[block[-1]]  # the longest row of the block
+        cols = np.arange(width)
+        inside = cols < lengths[block, None]
+        padded = np.where(inside, values[np.where(inside, starts[block, None] + cols, 0)], -1.0)
+        out[block] = np.partition(padded, width - n, axis=1)[:, width - n]
+    return out
+
+
+def rounded(values: np.ndarray, digits: int) -> list[float]:
+    """Return ``[round(v, digits) for v in values.tolist()]``, mostly computed by numpy.
+
+    ``rint(v * 10**digits) / 10**digits`` is Python's correctly rounded result whenever
+    ``v * 10**digits``, which numpy rounds to a float, is farther than its rounding error
+    from a half: the exact product then rounds to the same integer, and dividing an
+    integer by ``10**digits`` is correctly rounded too. The few other values (near a half,
+    huge, or not finite) are left to Python's ``round``.
+
+    Examples
+    --------
+    >>> rounded(np.array([0.123456, -2.5e-05, 0.03125, 1e300]), 4)
+    [0.1235, -0.0, 0.0312, 1e+300]
+    """
+    scale = 10.0**digits
+    with np.errstate(all="ignore"):  # inf and nan go to Python's round
+        scaled = values * scale
+        out = (np.rint(scaled) / scale).tolist()
+        off_half = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5)
+    for i in np.flatnonzero(~(off_half > 2 * np.spacing(np.abs(scaled)))).tolist():
+        out[i] = round(float(values[i]), digits)
     return out

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline_classify import HotlineClassifier
 from hotline_classify.persist import read_metadata
@@ -155,6 +157,70 @@ def test_evidence_matches_a_plain_per_row_computation(default_model, real_texts)
             by_term[term] = by_term.get(term, 0.0) + float(value * weights[col] * sign)
         top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[: model.n_evidence]
         assert got[i] == tuple((t, round(c, 4)) for t, c in top)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 5])
+def test_evidence_ties_keep_first_appearance_order_in_rows_of_any_length(n):
+    import scipy.sparse as sp
+
+    from hotline_classify.evidence import top_terms
+
+    # Few distinct values, so that many terms tie; two features per term, so that a
+    # term's contribution is a sum; rows from empty to longer than a batch block.
+    rng = np.random.default_rng(3)
+    n_features, n_terms = 60, 30
+    weights = rng.choice([-1.0, -0.5, 0.5, 1.0], n_features)
+    ids = np.arange(n_features) % n_terms
+    names = np.array([f"t{i}" for i in range(n_terms)])
+    lengths = rng.choice([0, 1, 2, 4, 6, 9, 20, 60], 700)
+    rows = [rng.permutation(n_features)[:k] for k in lengths]
+    features = sp.csr_matrix(
+        (
+            rng.choice([1.0, 2.0], int(lengths.sum())),
+            np.concatenate(rows),
+            np.concatenate([[0], np.cumsum(lengths)]),
+        ),
+        shape=(len(rows), n_features),
+    )
+    sign = rng.choice([-1.0, 1.0], len(rows))
+    got = top_terms(features, sign, weights, ids, names, n)
+    for i in range(len(rows)):
+        row = features.getrow(i)
+        by_term = {}  # in order of first appearance in the row
+        for col, value in zip(row.indices, row.data):
+            term = str(names[ids[col]])
+            by_term[term] = by_term.get(term, 0.0) + value * weights[col] * sign[i]
+        top = sorted(by_term.items(), key=lambda kv: -abs(kv[1]))[:n]  # a stable sort
+        assert got[i] == tuple((t, round(c, 4)) for t, c in top)
+
+
+HALVES = (np.arange(-3000, 3000) + 0.5) / 1e4
+
+
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(-1e-3, 1e-3),
+        st.sampled_from(HALVES.tolist()).flatmap(
+            lambda h: st.sampled_from([h, *(float(np.nextafter(h, d)) for d in (-1, 1))])
+        ),
+    )
+)
+@settings(max_examples=2000, deadline=None)
+def test_evidence_values_are_rounded_as_pythons_round_does(value):
+    from hotline_classify.evidence import rounded
+
+    got = rounded(np.array([value, -value]), 4)
+    assert repr(got) == repr([round(value, 4), round(-value, 4)])  # -0.0 and nan included
+
+
+def test_evidence_rounds_near_halves_as_pythons_round_does():
+    from hotline_classify.evidence import rounded
+
+    values = np.concatenate(
+        [HALVES, np.nextafter(HALVES, np.inf), np.nextafter(HALVES, -np.inf), HALVES * 1e9]
+    )
+    assert repr(rounded(values, 4)) == repr([round(v, 4) for v in values.tolist()])
 
 
 @pytest.mark.parametrize(
