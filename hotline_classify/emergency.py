@@ -32,17 +32,14 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-import weakref
 from collections.abc import Iterable
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from .fastvec import _tfidf
 from .fastvec import transform as fast_transform
 from .normalize import normalize_text
 
@@ -264,7 +261,7 @@ class EmergencyDetector(BaseEstimator):
         check_is_fitted(self, "model_")
         if not texts:
             return np.zeros(0), np.zeros((0, len(self.classes_)))
-        proba = self.model_.predict_proba(_features(self.vectorizer_, texts))
+        proba = self.model_.predict_proba(fast_transform(self.vectorizer_, texts))
         return proba[:, self.classes_ != ""].sum(axis=1), proba
 
     def predict(self, X: Iterable[str]) -> list[str | None]:
@@ -281,113 +278,6 @@ class EmergencyDetector(BaseEstimator):
             likeliest = lines[np.argmax(proba[i, self.classes_ != ""])]
             out[i] = rule_redirect(texts[i]) or str(likeliest)
         return out
-
-
-def _features(vectorizer, texts: list[str]):
-    """Return ``vectorizer.transform(texts)``: by :class:`_CharPairCounter` for the
-    detector's characters and character pairs, else by :func:`.fastvec.transform`."""
-    counter = _CharPairCounter.of(vectorizer)
-    if counter is None:
-        return fast_transform(vectorizer, texts)
-    batches = range(0, len(texts), counter.batch)
-    return sp.vstack(
-        [_tfidf(vectorizer, counter(texts[lo : lo + counter.batch])) for lo in batches],
-        format="csr",
-    )
-
-
-class _CharPairCounter:
-    """Counts of a vocabulary of single characters and character pairs, read from tables.
-
-    The detector reads every routed text, so its features must be cheap. Each character's
-    column is read from a table indexed by code point, and each pair's from a dense table
-    indexed by the two characters' ids: two array lookups per character, with no hashing
-    and no probing. Counting is one sort of ``text * n_cols + column`` keys per batch; a
-    character or pair outside the vocabulary finds a key above all others (:attr:`unknown`
-    plus the text's offset), which the sort moves to the end, where it is cut off. The
-    counts are those :func:`.fastvec.transform` computes.
-    """
-
-    #: Largest pair table built (64 MB; the bundled detector's takes 30 MB). A vocabulary
-    #: with more characters goes to fastvec.
-    MAX_PAIRS = 1 << 24
-
-    _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def __init__(self, vec: TfidfVectorizer):
-        vocab = vec.vocabulary_
-        n = self.n_cols = len(vocab)
-        self.white = vec._white_spaces
-        # Texts per batch: few enough for every key, known or not, to fit in 32 bits, and
-        # for the arrays to stay in the CPU caches.
-        self.batch = max(1, min(2048, (2**31 - 1) // (2 * n)))
-        self.unknown = 2**31 - 1 - (self.batch - 1) * n  # above every known key
-        # Code points from ``top`` on (in no term, not whitespace) share the entry ``top``.
-        self.top = max([0x3000, *(ord(ch) for term in vocab for ch in term)]) + 1
-        self.is_space = np.array([chr(c).isspace() for c in range(self.top + 1)])
-        self.single = np.full(self.top + 1, self.unknown, dtype=np.int32)
-        pairs = {}
-        for term, col in vocab.items():
-            if len(term) == 1:
-                self.single[ord(term)] = col
-            elif len(term) == 2:
-                pairs[term] = col
-        # Characters of the pairs get ids 0..k-1, every other code point the id k; the
-        # pair (a, b) is entry ids[a] * (k + 1) + ids[b] of the pair table.
-        chars = sorted({ch for term in pairs for ch in term})
-        self.k = len(chars)
-        self.ids = np.full(self.top + 1, self.k, dtype=np.intp)
-        self.ids[[ord(ch) for ch in chars]] = np.arange(self.k)
-        self.pair = np.full((self.k + 1) ** 2, self.unknown, dtype=np.int32)
-        first = self.ids[[ord(term[0]) for term in pairs]]
-        second = self.ids[[ord(term[1]) for term in pairs]]
-        self.pair[first * (self.k + 1) + second] = list(pairs.values())
-
-    @classmethod
-    def of(cls, vec) -> _CharPairCounter | None:
-        """Return the counter of a fitted vectorizer it serves, built once, or ``None``."""
-        if type(vec) is not TfidfVectorizer or not hasattr(vec, "vocabulary_"):
-            return None
-        if vec.analyzer != "char" or vec.ngram_range[1] > 2 or vec.input != "content":
-            return None
-        if vec.preprocessor is not None or vec.strip_accents or vec.lowercase or vec.binary:
-            return None
-        found = cls._cache.get(vec)
-        if found is None or found[0] is not vec.vocabulary_:
-            n_chars = len({ch for term in vec.vocabulary_ if len(term) == 2 for ch in term})
-            counter = cls(vec) if (n_chars + 1) ** 2 <= cls.MAX_PAIRS else None
-            found = cls._cache[vec] = (vec.vocabulary_, counter)
-        return found[1]
-
-    def __call__(self, texts: list[str]) -> sp.csr_matrix:
-        """Return the count matrix of at most :attr:`batch` texts."""
-        codes = self._codes(texts)
-        space = self.is_space[codes]
-        if (space[1:] & space[:-1]).any():  # not normalised: fold whitespace as sklearn does
-            texts = [self.white.sub(" ", t) for t in texts]
-            codes = self._codes(texts)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        offset = np.repeat(np.arange(len(texts), dtype=np.int32) * self.n_cols, lengths)
-        ids = self.ids[codes]
-        pair_cols = self.pair[ids[:-1] * (self.k + 1) + ids[1:]]
-        ends = np.cumsum(lengths)[:-1]
-        pair_cols[ends[(ends > 0) & (ends < len(codes))] - 1] = self.unknown  # across texts
-        keys = np.concatenate([offset + self.single[codes], offset[:-1] + pair_cols])
-        keys.sort()
-        keys = keys[: np.searchsorted(keys, self.unknown)]
-        new = np.empty(len(keys), dtype=bool)
-        new[:1] = True
-        np.not_equal(keys[1:], keys[:-1], out=new[1:])
-        starts = np.flatnonzero(new)
-        counts = np.diff(starts, append=len(keys)).astype(np.float64)
-        rows, cols = np.divmod(keys[starts], self.n_cols)
-        indptr = np.searchsorted(rows, np.arange(len(texts) + 1))
-        return sp.csr_matrix((counts, cols, indptr), shape=(len(texts), self.n_cols))
-
-    def _codes(self, texts: list[str]) -> np.ndarray:
-        """Return the code points of the texts, one after another, cut at :attr:`top`."""
-        joined = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
-        return np.minimum(joined, self.top, dtype=np.intp)
 
 
 _default_lock = threading.Lock()

@@ -4,10 +4,12 @@ A fitted ``TfidfVectorizer`` spends most of its ``transform`` building one Pytho
 per character n-gram and looking each up in a dict (raising ``KeyError`` for every unseen
 one). :func:`transform` gives the same matrix faster:
 
-* character n-grams (up to 3 characters) are packed into 64-bit integers from the text's
-  code points and looked up in an open-addressing hash table probed with numpy, for the
-  whole batch at once;
-* word n-grams are looked up with ``dict.get`` and counted with numpy;
+* characters and character pairs are read from tables indexed by code point (a dense
+  pair table while it stays under 64 MB), for the whole batch at once;
+* other character n-grams (up to 3 characters) are packed into 64-bit integers from the
+  text's code points and looked up in an open-addressing hash table probed with numpy;
+* word n-grams are looked up with ``dict.get`` and counted with numpy; single words cut
+  by this package's segmenters go from the backend's cut to their column in one lookup;
 * a ``preprocessor``, if set, is applied to each text first, as the vectorizer does;
 * TF (sublinear or not), IDF and L2 normalisation are applied to the counts as
   ``TfidfTransformer`` does.
@@ -26,6 +28,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
+
+from .segment import _Segmenter
 
 _BITS = 21  # every Unicode code point fits in 21 bits; three fit in a 64-bit integer
 _MAX_CHARS = 3
@@ -79,8 +83,12 @@ def _plan(vec):
         return None
     if vec.lowercase or vec.binary or vec.stop_words is not None:
         return None
-    if vec.analyzer == "char" and vec.ngram_range[1] <= _MAX_CHARS:
+    if vec.analyzer == "char" and vec.ngram_range[1] <= 2 and _CharPairCounter.of(vec):
+        counter = _CharPairCounter.of(vec)
+    elif vec.analyzer == "char" and vec.ngram_range[1] <= _MAX_CHARS:
         counter = _CharCounter.of(vec)
+    elif vec.analyzer == "word" and isinstance(vec.tokenizer, _Segmenter) and _unigrams(vec):
+        counter = _SegmenterWordCounter.of(vec)
     elif vec.analyzer == "word" and vec.tokenizer is not None:
         counter = _WordCounter(vec)
     else:
@@ -147,6 +155,99 @@ class _CharCounter:
             rows.append(doc[hit])
             cols.append(found[hit])
         return _count_matrix(np.concatenate(rows), np.concatenate(cols), len(texts), self.n_cols)
+
+
+class _CharPairCounter:
+    """Counts of a vocabulary of single characters and character pairs, read from tables.
+
+    Each character's column is read from a table indexed by code point, and each pair's
+    from a dense table indexed by the two characters' ids: two array lookups per
+    character, with no hashing and no probing (about three times faster than
+    :class:`_CharCounter`). Counting is one sort of ``text * n_cols + column`` keys per batch; a
+    character or pair outside the vocabulary finds a key above all others (:attr:`unknown`
+    plus the text's offset), which the sort moves to the end, where it is cut off. The
+    counts are those :class:`_CharCounter` computes.
+    """
+
+    #: Largest pair table built (64 MB; the emergency detector's takes 30 MB, the default
+    #: model's 18 MB). A vocabulary with more characters goes to :class:`_CharCounter`.
+    MAX_PAIRS = 1 << 24
+
+    _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __init__(self, vec: TfidfVectorizer):
+        vocab = vec.vocabulary_
+        n = self.n_cols = len(vocab)
+        self.white = vec._white_spaces
+        # Texts per batch: few enough for every key, known or not, to fit in 32 bits, and
+        # for the arrays to stay in the CPU caches.
+        self.batch = max(1, min(2048, (2**31 - 1) // (2 * n)))
+        self.unknown = 2**31 - 1 - (self.batch - 1) * n  # above every known key
+        # Code points from ``top`` on (in no term, not whitespace) share the entry ``top``.
+        self.top = max([0x3000, *(ord(ch) for term in vocab for ch in term)]) + 1
+        self.is_space = np.array([chr(c).isspace() for c in range(self.top + 1)])
+        self.single = np.full(self.top + 1, self.unknown, dtype=np.int32)
+        pairs = {}
+        for term, col in vocab.items():
+            if len(term) == 1:
+                self.single[ord(term)] = col
+            elif len(term) == 2:
+                pairs[term] = col
+        # Characters of the pairs get ids 0..k-1, every other code point the id k; the
+        # pair (a, b) is entry ids[a] * (k + 1) + ids[b] of the pair table.
+        chars = sorted({ch for term in pairs for ch in term})
+        self.k = len(chars)
+        self.ids = np.full(self.top + 1, self.k, dtype=np.intp)
+        self.ids[[ord(ch) for ch in chars]] = np.arange(self.k)
+        self.pair = np.full((self.k + 1) ** 2, self.unknown, dtype=np.int32)
+        first = self.ids[[ord(term[0]) for term in pairs]]
+        second = self.ids[[ord(term[1]) for term in pairs]]
+        self.pair[first * (self.k + 1) + second] = list(pairs.values())
+
+    @classmethod
+    def of(cls, vec: TfidfVectorizer):
+        """Return the counter of a fitted character 1-2-gram vectorizer, built once, or
+        ``None`` if its pair table would be larger than :attr:`MAX_PAIRS`."""
+        found = cls._cache.get(vec)
+        if found is None or found[0] is not vec.vocabulary_:
+            n_chars = len({ch for term in vec.vocabulary_ if len(term) == 2 for ch in term})
+            counter = cls(vec) if (n_chars + 1) ** 2 <= cls.MAX_PAIRS else None
+            found = cls._cache[vec] = (vec.vocabulary_, counter)
+        return found[1]
+
+    def __call__(self, texts: list[str]) -> sp.csr_matrix:
+        """Return the count matrix of the texts, counted :attr:`batch` texts at a time."""
+        batches = range(0, len(texts), self.batch)
+        return sp.vstack([self._count(texts[lo : lo + self.batch]) for lo in batches], "csr")
+
+    def _count(self, texts: list[str]) -> sp.csr_matrix:
+        codes = self._codes(texts)
+        space = self.is_space[codes]
+        if (space[1:] & space[:-1]).any():  # not normalised: fold whitespace as sklearn does
+            texts = [self.white.sub(" ", t) for t in texts]
+            codes = self._codes(texts)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        offset = np.repeat(np.arange(len(texts), dtype=np.int32) * self.n_cols, lengths)
+        ids = self.ids[codes]
+        pair_cols = self.pair[ids[:-1] * (self.k + 1) + ids[1:]]
+        ends = np.cumsum(lengths)[:-1]
+        pair_cols[ends[(ends > 0) & (ends < len(codes))] - 1] = self.unknown  # across texts
+        keys = np.concatenate([offset + self.single[codes], offset[:-1] + pair_cols])
+        keys.sort()
+        keys = keys[: np.searchsorted(keys, self.unknown)]
+        new = np.empty(len(keys), dtype=bool)
+        new[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=new[1:])
+        starts = np.flatnonzero(new)
+        counts = np.diff(starts, append=len(keys)).astype(np.float64)
+        rows, cols = np.divmod(keys[starts], self.n_cols)
+        indptr = np.searchsorted(rows, np.arange(len(texts) + 1))
+        return sp.csr_matrix((counts, cols, indptr), shape=(len(texts), self.n_cols))
+
+    def _codes(self, texts: list[str]) -> np.ndarray:
+        """Return the code points of the texts, one after another, cut at :attr:`top`."""
+        joined = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+        return np.minimum(joined, self.top, dtype=np.intp)
 
 
 class _HashTable:
@@ -248,4 +349,59 @@ class _WordCounter:
             rows += [i] * len(found)
         return _count_matrix(
             np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), len(texts), len(vocab)
+        )
+
+
+def _unigrams(vec: TfidfVectorizer) -> bool:
+    return tuple(vec.ngram_range) == (1, 1)
+
+
+class _SegmenterWordCounter:
+    """Counts of the vocabulary's single words, for a vectorizer whose tokenizer is one of
+    this package's segmenters: each word of the backend's cut maps to its column (-1 for
+    none) through one dict, which remembers what the segmenter's word filter and the
+    vocabulary make of it."""
+
+    _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    #: Past this many remembered words the dict starts over (bounded memory on a stream).
+    MAX_WORDS = 200_000
+
+    class _Columns(dict):
+        def __init__(self, counter):
+            super().__init__()
+            self.counter = counter
+
+        def __missing__(self, word: str) -> int:
+            token = self.counter.segmenter.token(word)
+            col = self[word] = self.counter.vocabulary.get(token, -1) if token else -1
+            return col
+
+    def __init__(self, vec: TfidfVectorizer):
+        self.segmenter = vec.tokenizer
+        self.vocabulary = vec.vocabulary_
+        self.columns = self._Columns(self)
+
+    @classmethod
+    def of(cls, vec: TfidfVectorizer):
+        """Return the counter of a fitted vectorizer, built once per vocabulary."""
+        found = cls._cache.get(vec)
+        if found is None or found.vocabulary is not vec.vocabulary_:
+            found = cls._cache[vec] = cls(vec)
+        found.segmenter = vec.tokenizer  # swapped backends cut differently
+        return found
+
+    def __call__(self, texts: list[str]) -> sp.csr_matrix:
+        if len(self.columns) >= self.MAX_WORDS:
+            self.columns.clear()
+        column, cut = self.columns.__getitem__, self.segmenter.cut_words
+        rows, cols = [], []
+        for i, text in enumerate(texts):
+            found = [c for c in map(column, cut(text)) if c >= 0]
+            cols += found
+            rows += [i] * len(found)
+        return _count_matrix(
+            np.array(rows, dtype=np.int64),
+            np.array(cols, dtype=np.int64),
+            len(texts),
+            len(self.vocabulary),
         )

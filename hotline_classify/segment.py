@@ -141,11 +141,20 @@ class _Segmenter:
 
     def __call__(self, text: str) -> list[str]:
         """Return the words of one normalised text, in order."""
-        words = self._cut(self._ready_engine(), text)
         memo = self._memo
         if len(memo) >= _MAX_MEMO:
             memo.clear()
-        return [token for token in map(memo.__getitem__, words) if token]
+        return [token for token in map(memo.__getitem__, self.cut_words(text)) if token]
+
+    def cut_words(self, text: str) -> list[str]:
+        """Return the backend's cut of one normalised text, before the word filter: the
+        words of ``self(text)`` are ``[self.token(w) for w in cut_words(text)]`` without
+        the empty ones."""
+        return self._cut(self._ready_engine(), text)
+
+    def token(self, word: str) -> str:
+        """Return what one cut word becomes: itself, ``NUM``, or ``''`` (dropped)."""
+        return self._memo[word]
 
 
 class JiebaSegmenter(_Segmenter):

@@ -124,24 +124,3 @@ def test_bad_input_names_the_problem():
 
 def test_the_authored_set_ships_with_the_package():
     assert data_path("emergencies.csv").name == "emergencies.csv"
-
-
-@pytest.mark.parametrize("ngram_range", [(1, 2), (1, 1), (2, 2)])
-def test_the_detector_reads_the_features_its_vectorizer_gives(ngram_range, monkeypatch):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from hotline_classify.emergency import _CharPairCounter, _features
-    from hotline_classify.fastvec import transform
-
-    texts, _ = training_rows("dev")
-    vec = TfidfVectorizer(
-        analyzer="char", ngram_range=ngram_range, sublinear_tf=True, lowercase=False
-    ).fit(texts[:300] + ["着 火 了", "a b\tc"])
-    monkeypatch.setattr(_CharPairCounter.of(vec), "batch", 7)  # several batches
-    odd = ["", "着", "火火火火", "𠀀着𠀁火", "a  b\t\tc", "", "着火了 ", "\u3000\u3000着火", "Ω"]
-    sample = odd + texts[300:340] + odd
-    got = _features(vec, sample)
-    assert (got != transform(vec, sample)).nnz == 0  # the same floats as before
-    expected = vec.transform(sample)
-    assert got.shape == expected.shape and got.nnz == expected.nnz
-    assert abs(got - expected).max() < 1e-12

@@ -257,3 +257,27 @@ def test_the_ngram_hash_table_finds_every_key_and_only_those():
     others = np.setdiff1d(rng.integers(0, 2**62, 5000, dtype=np.uint64), keys)
     assert (table.lookup(others) == -1).all()
     assert (_HashTable([], []).lookup(keys[:3]) == -1).all()
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 2), (1, 1), (2, 2)])
+def test_character_pair_tables_give_the_vectorizers_matrix(ngram_range, monkeypatch):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from hotline_classify import fastvec
+    from hotline_classify.emergency import training_rows
+
+    texts, _ = training_rows("dev")
+    vec = TfidfVectorizer(
+        analyzer="char", ngram_range=ngram_range, sublinear_tf=True, lowercase=False
+    ).fit(texts[:300] + ["着 火 了", "a b\tc"])
+    monkeypatch.setattr(fastvec._CharPairCounter.of(vec), "batch", 7)  # several batches
+    odd = ["", "着", "火火火火", "𠀀着𠀁火", "a  b\t\tc", "", "着火了 ", "\u3000\u3000着火", "Ω"]
+    sample = odd + texts[300:340] + odd
+    got = fastvec.transform(vec, sample)
+    expected = vec.transform(sample)
+    assert got.shape == expected.shape and got.nnz == expected.nnz
+    assert abs(got - expected).max() < 1e-12
+    monkeypatch.setattr(fastvec._CharPairCounter, "MAX_PAIRS", 0)  # the hash-table path
+    fastvec._CharPairCounter._cache.clear()
+    assert fastvec._CharPairCounter.of(vec) is None
+    assert (fastvec.transform(vec, sample) != got).nnz == 0
