@@ -12,16 +12,19 @@ reports, for the default model on the 545 hand-labelled rows of ``gold_dev.csv``
   flatters itself;
 - side by side, the shipped default threshold and routing everything without review.
 
-Run: ``python benchmarks/review_threshold.py`` (about half a minute).
+Run: ``python benchmarks/review_threshold.py [--model PATH]`` (about half a minute): the
+default model, or a saved one, e.g. the real-data model of ``hotline-classify train
+--recipe real -o real.model``, whose own ``review_threshold`` is then "the model's".
 """
 
 from __future__ import annotations
+
+import argparse
 
 import numpy as np
 
 from hotline_classify import HotlineClassifier, choose_review_threshold
 from hotline_classify.datasets import load_gold_dev
-from hotline_classify.model import DEFAULT_REVIEW_THRESHOLD
 from hotline_classify.routing import coverage_at
 
 TARGETS = (0.97, 0.99)
@@ -34,22 +37,27 @@ def auto_figures(correct: np.ndarray, conf: np.ndarray, threshold: float) -> tup
     return coverage_at(conf, threshold), float(correct[auto].mean()) if auto.any() else float("nan")
 
 
-def main() -> None:
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="a saved model (default: the embedded default)")
+    args = parser.parse_args(argv)
+    model = HotlineClassifier.load(args.model) if args.model else HotlineClassifier.default()
+    name = args.model or "default model"
     gold = load_gold_dev()
-    routes = HotlineClassifier.default().route_many(gold.texts)
+    routes = model.route_many(gold.texts)
     y_true = np.array(gold.hotlines)
     y_pred = np.array([r.hotline for r in routes])
     conf = np.array([r.confidence for r in routes])
     correct = y_true == y_pred
     slices = np.array(gold.extra["slice"])
-    print(f"gold_dev.csv: {len(gold)} rows, default model, hotline accuracy {correct.mean():.3f}\n")
+    print(f"gold_dev.csv: {len(gold)} rows, {name}, hotline accuracy {correct.mean():.3f}\n")
 
     header = f"{'method':<44}{'threshold':>10}{'coverage':>10}{'precision':>11}"
     print(header)
     print("-" * len(header))
     for name, t in (
         ("no review (everything routed)", 0.5),
-        (f"shipped default threshold {DEFAULT_REVIEW_THRESHOLD}", DEFAULT_REVIEW_THRESHOLD),
+        (f"the model's threshold {model.review_threshold}", model.review_threshold),
     ):
         cov, prec = auto_figures(correct, conf, t)
         print(f"{name:<44}{t:>10.4f}{cov:>10.3f}{prec:>11.3f}")
@@ -73,6 +81,12 @@ def main() -> None:
             f"   (coverage {covs.min():.3f}-{covs.max():.3f}, "
             f"precision {np.nanmin(precs):.3f}-{np.nanmax(precs):.3f}, {len(covs)} runs)"
         )
+    wrong = ~correct
+    flagged = conf < model.review_threshold
+    print(
+        f"\nerrors flagged for review at the model's threshold: {(wrong & flagged).sum()}"
+        f" of {wrong.sum()}"
+    )
     print("\ncoverage per slice at the thresholds chosen on all rows:")
     for target in TARGETS:
         t = choose_review_threshold(y_true, y_pred, conf, target)
