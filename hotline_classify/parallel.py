@@ -1,9 +1,14 @@
-"""Routing a large batch across processes with joblib.
+"""Routing a large batch across processes with joblib's process pool (loky).
 
-The batch is cut into chunks in input order; each worker routes whole chunks. The model
-travels to the workers as one pickle per call, and a worker keeps the last model it
-unpickled (keyed by the pickle's hash), so repeated calls with the same model pay for
-neither unpickling nor rebuilding the segmenter again.
+The batch is cut into chunks in input order. ``n_jobs - 1`` worker processes and the
+calling process route them side by side: the caller keeps every worker fed with chunks and
+routes the next chunk itself while they work. Workers take a second or so to start (they
+import scikit-learn and build the segmenter), and the caller, whose model is ready, does
+not wait for them, so even the first call on a fresh pool is not slower than one process.
+
+The model travels to the workers as one pickle per chunk, and a worker keeps the last
+model it unpickled (keyed by the pickle's hash), so repeated calls with the same model pay
+for neither unpickling nor rebuilding the segmenter again.
 """
 
 from __future__ import annotations
@@ -11,13 +16,19 @@ from __future__ import annotations
 import hashlib
 import pickle
 import re
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, wait
 
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
+from joblib.externals.loky import get_reusable_executor
 
 #: A batch smaller than this is routed in the calling process: starting workers costs more.
 MIN_PARALLEL_TEXTS = 2000
-#: Chunks per worker: a few, so that a worker that draws slow texts does not hold up the end.
-CHUNKS_PER_WORKER = 4
+#: Texts per chunk: small enough to share the work out evenly between a worker that starts
+#: late and the caller, large enough that sending the model with each chunk costs little.
+CHUNK_TEXTS = 1000
+#: Chunks queued per worker, so that a worker never waits for the caller to hand it one.
+CHUNKS_IN_FLIGHT = 2
 
 _worker_model: dict[str, object] = {}
 _INDEX = re.compile(r"\bindex (\d+)\b")
@@ -31,14 +42,17 @@ def _model_in_worker(key: str, payload: bytes):
     return model
 
 
-def _route_chunk(key: str, payload: bytes, start: int, texts: list[str]) -> list:
-    model = _model_in_worker(key, payload)
+def _route_chunk(model, start: int, texts: list[str]) -> list:
     try:
         return model.route_many(texts)
     except (TypeError, ValueError) as e:
         # Name the row by its place in the whole batch, not in this chunk.
         message = _INDEX.sub(lambda m: f"index {int(m.group(1)) + start}", str(e))
         raise type(e)(message) from None
+
+
+def _route_chunk_in_worker(key: str, payload: bytes, start: int, texts: list[str]) -> list:
+    return _route_chunk(_model_in_worker(key, payload), start, texts)
 
 
 def chunk_bounds(n: int, n_chunks: int) -> list[tuple[int, int]]:
@@ -60,7 +74,8 @@ def chunk_bounds(n: int, n_chunks: int) -> list[tuple[int, int]]:
 
 
 def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
-    """Route ``texts`` with ``model`` in ``n_jobs`` processes; results are in input order.
+    """Route ``texts`` with ``model`` in ``n_jobs`` processes (the caller is one of them);
+    results are in input order.
 
     Parameters
     ----------
@@ -69,11 +84,16 @@ def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
     texts : list of str
         Already checked to be strings.
     n_jobs : int
-        Worker processes, joblib-style (``-1``: one per core).
+        Processes, joblib-style (``-1``: one per core).
 
     Returns
     -------
     list of Route
+
+    Raises
+    ------
+    TypeError, ValueError
+        As ``route_many`` does, naming the row by its index in ``texts``.
 
     Examples
     --------
@@ -82,13 +102,33 @@ def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
     >>> len(routes), routes[0].hotline
     (3000, '12345')
     """
-    workers = effective_n_jobs(n_jobs)
-    if workers == 1 or len(texts) < MIN_PARALLEL_TEXTS:
+    workers = effective_n_jobs(n_jobs) - 1
+    if workers < 1 or len(texts) < MIN_PARALLEL_TEXTS:
         return model.route_many(texts)
     payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
     key = hashlib.sha256(payload).hexdigest()
-    bounds = chunk_bounds(len(texts), workers * CHUNKS_PER_WORKER)
-    parts = Parallel(n_jobs=workers, backend="loky")(
-        delayed(_route_chunk)(key, payload, start, texts[start:stop]) for start, stop in bounds
-    )
+    executor = get_reusable_executor(max_workers=workers)
+    bounds = chunk_bounds(len(texts), -(-len(texts) // CHUNK_TEXTS))
+    todo = deque(enumerate(bounds))
+    parts: list[list | None] = [None] * len(bounds)
+    running: dict = {}
+    try:
+        while todo or running:
+            while todo and len(running) < workers * CHUNKS_IN_FLIGHT:
+                i, (start, stop) = todo.popleft()
+                job = executor.submit(
+                    _route_chunk_in_worker, key, payload, start, texts[start:stop]
+                )
+                running[job] = i
+            if todo:  # the workers have enough queued: route one chunk here meanwhile
+                i, (start, stop) = todo.pop()
+                parts[i] = _route_chunk(model, start, texts[start:stop])
+                finished = [job for job in running if job.done()]
+            else:
+                finished = wait(running, return_when=FIRST_COMPLETED).done
+            for job in finished:
+                parts[running.pop(job)] = job.result()
+    finally:
+        for job in running:
+            job.cancel()
     return [route for part in parts for route in part]

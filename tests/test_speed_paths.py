@@ -51,10 +51,11 @@ def test_both_backends_train_the_same_kind_of_model(small_model, jieba_model):
 
 @pytest.fixture()
 def small_batches(monkeypatch):
-    """Let the tests run small batches across processes."""
+    """Let the tests run small batches across processes, in chunks of 25 texts."""
     from hotline_classify import parallel
 
     monkeypatch.setattr(parallel, "MIN_PARALLEL_TEXTS", 10)
+    monkeypatch.setattr(parallel, "CHUNK_TEXTS", 25)
 
 
 def test_routing_across_processes_gives_the_same_routes_in_order(
@@ -77,11 +78,13 @@ def test_a_changed_model_is_not_confused_with_the_one_workers_hold(
     assert all(r.needs_review for r in strict.route_many(texts, n_jobs=2))
 
 
-def test_bad_rows_are_named_by_their_place_in_the_whole_batch(small_model, small_batches):
-    texts = ["商家拒绝退款"] * 50
-    texts[37] = " \u3000 "
-    with pytest.raises(ValueError, match="index 37 is empty"):
+@pytest.mark.parametrize("bad", [37, 190])  # a worker's chunk; the caller's (the last one)
+def test_bad_rows_are_named_by_their_place_in_the_whole_batch(small_model, small_batches, bad):
+    texts = ["商家拒绝退款"] * 200
+    texts[bad] = " \u3000 "
+    with pytest.raises(ValueError, match=f"index {bad} is empty"):
         small_model.route_many(texts, n_jobs=2)
+    texts[bad] = "商家拒绝退款"
     texts[37] = None
     with pytest.raises(TypeError, match="index 37 is NoneType"):
         small_model.route_many(texts, n_jobs=2)
