@@ -1,8 +1,10 @@
 """Routing a large batch across processes with joblib's process pool (loky).
 
-The batch is cut into chunks in input order. ``n_jobs - 1`` worker processes and the
-calling process route them side by side: the caller keeps every worker fed with chunks and
-routes the next chunk itself while they work. Workers take a second or so to start (they
+``n_jobs - 1`` worker processes and the calling process route a batch side by side: the
+workers take chunks from its front and the caller from its back, and every chunk is a
+share of what is left, so the chunks shrink as the two ends meet. The caller keeps every
+worker fed and routes a chunk itself while they work; the results are put back in input
+order. Workers take a second or so to start (they
 import scikit-learn and build the segmenter), and the caller, whose model is ready, does
 not wait for them, so even the first call on a fresh pool is not slower than one process.
 
