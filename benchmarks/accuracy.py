@@ -62,7 +62,7 @@ def read_eval(path: Path) -> dict:
     }
 
 
-def subset(ev: dict, keep: np.ndarray) -> dict:
+def eval_rows(ev: dict, keep: np.ndarray) -> dict:
     """The rows of an evaluation set where ``keep`` is true."""
     return {
         k: v[keep] if isinstance(v, np.ndarray) else [x for x, y in zip(v, keep) if y]
@@ -206,9 +206,11 @@ def team_label_cv(data, default: HotlineClassifier, n_folds: int = 3) -> list[di
     truth = hotlines[team]
     systems = {
         "ours: default (authored only)": None,
-        "plain, recipe data": lambda idx: PlainBaseline().fit(*_subset(data, idx, False)),
-        "fastText, recipe data": lambda idx: FastTextBaseline().fit(*_subset(data, idx, False)),
-        "ours: real recipe": lambda idx: Ours().fit(*_subset(data, idx, True)),
+        "plain, recipe data": lambda idx: PlainBaseline().fit(*_training_rows(data, idx, False)),
+        "fastText, recipe data": lambda idx: FastTextBaseline().fit(
+            *_training_rows(data, idx, False)
+        ),
+        "ours: real recipe": lambda idx: Ours().fit(*_training_rows(data, idx, True)),
     }
     texts = [data.texts[i] for i in team]
     out = []
@@ -238,7 +240,7 @@ def team_label_cv(data, default: HotlineClassifier, n_folds: int = 3) -> list[di
     return out
 
 
-def _subset(data, idx, with_categories: bool):
+def _training_rows(data, idx, with_categories: bool):
     texts = [data.texts[i] for i in idx]
     hotlines = [data.hotlines[i] for i in idx]
     if not with_categories:
@@ -271,7 +273,7 @@ def run(name, system, ev, train_seconds, n_train) -> dict:
     }
     high = ev["certainty"] == "high"
     if high.any() and not high.all():
-        kept = subset(ev, high)
+        kept = eval_rows(ev, high)
         result["high_certainty"] = {
             "rows": int(high.sum()),
             **scores(kept, np.asarray(hotlines)[high], None),

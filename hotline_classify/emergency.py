@@ -271,11 +271,12 @@ class EmergencyDetector(BaseEstimator):
     def predict_normalized(self, texts: list[str]) -> list[str | None]:
         """:meth:`predict` for texts already through :func:`~.normalize.normalize_text`."""
         p_emergency, proba = self._scores(texts)
-        lines = self.classes_[self.classes_ != ""]
+        is_line = self.classes_ != ""
+        lines = self.classes_[is_line]
         out: list[str | None] = [None] * len(texts)
         # The lexicon only names the line, so it reads only the redirected texts.
         for i in np.flatnonzero(~(p_emergency < self.threshold)):
-            likeliest = lines[np.argmax(proba[i, self.classes_ != ""])]
+            likeliest = lines[np.argmax(proba[i, is_line])]
             out[i] = rule_redirect(texts[i]) or str(likeliest)
         return out
 

@@ -105,24 +105,11 @@ def _nth_largest(values, row, n_rows: int, n: int, block_rows: int = 256) -> np.
 
 
 def rounded(values: np.ndarray, digits: int) -> list[float]:
-    """Return ``[round(v, digits) for v in values.tolist()]``, mostly computed by numpy.
-
-    ``rint(v * 10**digits) / 10**digits`` is Python's correctly rounded result whenever
-    ``v * 10**digits``, which numpy rounds to a float, is farther than its rounding error
-    from a half: the exact product then rounds to the same integer, and dividing an
-    integer by ``10**digits`` is correctly rounded too. The few other values (near a half,
-    huge, or not finite) are left to Python's ``round``.
+    """Return ``[round(v, digits) for v in values.tolist()]``: the values a route shows.
 
     Examples
     --------
     >>> rounded(np.array([0.123456, -2.5e-05, 0.03125, 1e300]), 4)
     [0.1235, -0.0, 0.0312, 1e+300]
     """
-    scale = 10.0**digits
-    with np.errstate(all="ignore"):  # inf and nan go to Python's round
-        scaled = values * scale
-        out = (np.rint(scaled) / scale).tolist()
-        off_half = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5)
-    for i in np.flatnonzero(~(off_half > 2 * np.spacing(np.abs(scaled)))).tolist():
-        out[i] = round(float(values[i]), digits)
-    return out
+    return [round(v, digits) for v in values.tolist()]

@@ -83,11 +83,13 @@ def _plan(vec):
         return None
     if vec.lowercase or vec.binary or vec.stop_words is not None:
         return None
-    if vec.analyzer == "char" and vec.ngram_range[1] <= 2 and _CharPairCounter.of(vec):
-        counter = _CharPairCounter.of(vec)
+    char_pairs = vec.analyzer == "char" and vec.ngram_range[1] <= 2
+    unigrams = tuple(vec.ngram_range) == (1, 1)
+    if char_pairs and (pairs := _CharPairCounter.of(vec)) is not None:
+        counter = pairs  # None above: its pair table would be too large
     elif vec.analyzer == "char" and vec.ngram_range[1] <= _MAX_CHARS:
         counter = _CharCounter.of(vec)
-    elif vec.analyzer == "word" and isinstance(vec.tokenizer, _Segmenter) and _unigrams(vec):
+    elif vec.analyzer == "word" and isinstance(vec.tokenizer, _Segmenter) and unigrams:
         counter = _SegmenterWordCounter.of(vec)
     elif vec.analyzer == "word" and vec.tokenizer is not None:
         counter = _WordCounter(vec)
@@ -350,10 +352,6 @@ class _WordCounter:
         return _count_matrix(
             np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), len(texts), len(vocab)
         )
-
-
-def _unigrams(vec: TfidfVectorizer) -> bool:
-    return tuple(vec.ngram_range) == (1, 1)
 
 
 class _SegmenterWordCounter:

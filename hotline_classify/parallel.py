@@ -4,9 +4,9 @@
 workers take chunks from its front and the caller from its back, and every chunk is a
 share of what is left, so the chunks shrink as the two ends meet. The caller keeps every
 worker fed and routes a chunk itself while they work; the results are put back in input
-order. Workers take a second or so to start (they
-import scikit-learn and build the segmenter), and the caller, whose model is ready, does
-not wait for them, so even the first call on a fresh pool is not slower than one process.
+order. Workers take a second or so to start (they import scikit-learn and build the
+segmenter), and the caller, whose model is ready, does not wait for them, so even the
+first call on a fresh pool is not slower than one process.
 
 The model travels to the workers as one pickle per chunk, and a worker keeps the last
 model it unpickled (keyed by the pickle's hash), so repeated calls with the same model pay
