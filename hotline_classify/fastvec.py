@@ -75,6 +75,23 @@ def transform(vectorizer, texts: list[str]):
     return _tfidf(vectorizer, counts)
 
 
+def word_memories(vectorizer) -> list[dict]:
+    """Return the dicts in which :func:`transform` remembers the column of each word it has
+    cut (-1 for none), one per word block of ``vectorizer`` that it has transformed.
+
+    They only speed ``transform`` up: a word missing from them is looked up again. Forked
+    workers send back what they add, so that the caller's next batch finds those words
+    known (see :mod:`.parallel`).
+    """
+    parts = (
+        vectorizer.transformer_list if isinstance(vectorizer, FeatureUnion) else [(0, vectorizer)]
+    )
+    counters = [
+        _SegmenterWordCounter._cache.get(p) for _, p in parts if isinstance(p, TfidfVectorizer)
+    ]
+    return [c.columns for c in counters if c is not None]
+
+
 def _plan(vec):
     """Return a function texts -> count matrix for a supported fitted vectorizer, or None."""
     if type(vec) is not TfidfVectorizer or not hasattr(vec, "vocabulary_"):

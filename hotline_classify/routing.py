@@ -46,6 +46,10 @@ class Route:
     needs_review: bool
     redirect: str | None = None
 
+    def __reduce__(self):
+        # Unpickled by one call each: the routes of a parallel batch travel back this way.
+        return (_route, tuple(self.__dict__.values()))
+
     def to_dict(self) -> dict:
         """Return the route as plain JSON-ready data (evidence as ``[[term, weight], ...]``)."""
         d = asdict(self)
@@ -61,6 +65,15 @@ class Route:
             f"<Route {self.hotline} {HOTLINE_NAMES.get(self.hotline, '')} / {name} "
             f"p={self.confidence:.2f}{review} [{terms}]>"
         )
+
+
+def _route(*values) -> Route:
+    route = object.__new__(Route)
+    object.__setattr__(route, "__dict__", dict(zip(_FIELDS, values)))
+    return route
+
+
+_FIELDS = tuple(Route.__dataclass_fields__)
 
 
 def assemble_routes(

@@ -51,11 +51,12 @@ def test_both_backends_train_the_same_kind_of_model(small_model, jieba_model):
 
 @pytest.fixture()
 def small_batches(monkeypatch):
-    """Let the tests run small batches across processes, in chunks of 5 to 25 texts."""
+    """Let the tests run small batches across processes, in chunks of a few texts."""
     from hotline_classify import parallel
 
+    assert parallel.can_fork(), "these tests check the forked workers; run them on Linux"
     monkeypatch.setattr(parallel, "MIN_PARALLEL_TEXTS", 10)
-    monkeypatch.setattr(parallel, "CHUNK_TEXTS", 25)
+    monkeypatch.setattr(parallel, "WARM_UP_TEXTS", 10)
     monkeypatch.setattr(parallel, "MIN_CHUNK_TEXTS", 5)
 
 
@@ -64,8 +65,19 @@ def test_routing_across_processes_gives_the_same_routes_in_order(
 ):
     texts = corpus.texts[:400]
     assert small_model.route_many(texts, n_jobs=2) == small_model.route_many(texts)
-    # A second call reuses the model the workers already hold.
     assert small_model.route_many(texts[::-1], n_jobs=-1) == small_model.route_many(texts[::-1])
+    assert small_model.route_many(texts[:13], n_jobs=3) == small_model.route_many(texts[:13])
+
+
+def test_without_fork_the_batch_is_routed_in_the_calling_process(
+    small_model, corpus, small_batches, monkeypatch
+):
+    from hotline_classify import parallel
+
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", None)  # would fail if used
+    texts = corpus.texts[:50]
+    assert small_model.route_many(texts, n_jobs=2) == small_model.route_many(texts)
 
 
 def test_a_changed_model_is_not_confused_with_the_one_workers_hold(
@@ -79,7 +91,7 @@ def test_a_changed_model_is_not_confused_with_the_one_workers_hold(
     assert all(r.needs_review for r in strict.route_many(texts, n_jobs=2))
 
 
-@pytest.mark.parametrize("bad", [37, 190])  # a worker's chunk; the caller's (the last one)
+@pytest.mark.parametrize("bad", [3, 37, 199])  # the caller's warm-up, workers' chunks
 def test_bad_rows_are_named_by_their_place_in_the_whole_batch(small_model, small_batches, bad):
     texts = ["商家拒绝退款"] * 200
     texts[bad] = " \u3000 "
