@@ -179,6 +179,31 @@ def test_route_is_frozen_and_readable(small_model):
     assert d["evidence"][0][0] == r.evidence[0][0]
 
 
+def test_a_route_survives_pickling_equal_and_still_frozen(small_model):
+    import pickle
+
+    r = small_model.route(SAMPLES[0])
+    back = pickle.loads(pickle.dumps(r))
+    assert back == r and type(back) is Route and back.evidence == r.evidence
+    with pytest.raises(AttributeError):
+        back.hotline = "12345"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_routing_leaves_the_garbage_collector_as_it_found_it(small_model, enabled):
+    import gc
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        small_model.route_many(SAMPLES)
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError):
+            small_model.route_many(["退款", " "])
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+
+
 def test_predict_category_agrees_with_routes(small_model, corpus):
     texts = corpus.texts[:50]
     assert list(small_model.predict_category(texts)) == [
