@@ -132,8 +132,14 @@ class Ours:
     def __init__(self, model=None):
         self.model = model or HotlineClassifier()
 
-    def fit(self, texts, hotlines, categories=None, sample_weight=None):
-        self.model.fit(texts, hotlines, categories, sample_weight=sample_weight)
+    def fit(self, texts, hotlines, categories=None, sample_weight=None, category_weight=None):
+        self.model.fit(
+            texts,
+            hotlines,
+            categories,
+            sample_weight=sample_weight,
+            category_weight=category_weight,
+        )
         return self
 
     def predict(self, texts):
@@ -167,7 +173,7 @@ def main(argv=None) -> int:
             "ours: real recipe",
             Ours,
             (data.texts, data.hotlines, data.categories),
-            {"sample_weight": data.weights},
+            {"sample_weight": data.weights, "category_weight": data.category_weights},
         ),
     ]
     results = []
@@ -213,21 +219,26 @@ def team_label_cv(data, default: HotlineClassifier, n_folds: int = 3) -> list[di
         "ours: real recipe": lambda idx: Ours().fit(*_training_rows(data, idx, True)),
     }
     texts = [data.texts[i] for i in team]
+    true_categories = np.array([data.categories[i] for i in team], dtype=object)
     out = []
     for name, train in systems.items():
+        categories = None
         if train is None:
-            predicted = default.predict(texts)
+            predicted, categories = Ours(default).predict(texts)
+            predicted, categories = np.array(predicted, dtype=object), np.array(categories)
         else:
             predicted = np.empty(len(team), dtype=object)
+            categories = np.empty(len(team), dtype=object)
             folds = StratifiedKFold(n_folds, shuffle=True, random_state=0)
             try:
                 for fit_part, held in folds.split(team, truth):
                     system = train(np.concatenate([rest, team[fit_part]]))
-                    predicted[held] = system.predict([texts[i] for i in held])[0]
+                    predicted[held], categories[held] = system.predict([texts[i] for i in held])
             except ImportError as e:
                 print(f"{name}: skipped ({e})", file=sys.stderr)
                 continue
         predicted = predicted.astype(str)
+        has_categories = all(c is not None for c in categories)
         out.append(
             {
                 "system": name,
@@ -235,6 +246,11 @@ def team_label_cv(data, default: HotlineClassifier, n_folds: int = 3) -> list[di
                 "macro_f1": f1_score(truth, predicted, average="macro"),
                 "recall_12315": recall_score(truth, predicted, pos_label="12315"),
                 "precision_12315": precision_score(truth, predicted, pos_label="12315"),
+                "category_macro_f1": (
+                    f1_score(true_categories, categories.astype(str), average="macro")
+                    if has_categories
+                    else None
+                ),
             }
         )
     return out
@@ -246,17 +262,19 @@ def _training_rows(data, idx, with_categories: bool):
     if not with_categories:
         return texts, hotlines
     categories = [data.categories[i] for i in idx]
-    return texts, hotlines, categories, [data.weights[i] for i in idx]
+    weights = [data.weights[i] for i in idx]
+    return texts, hotlines, categories, weights, [data.category_weights[i] for i in idx]
 
 
 def print_cv_table(results) -> None:
     print("3-fold CV over the team-labelled real government messages:")
-    print("| system | rows | macro_f1 | recall_12315 | precision_12315 |")
-    print("|---|---:|---:|---:|---:|")
+    print("| system | rows | macro_f1 | recall_12315 | precision_12315 | category_macro_f1 |")
+    print("|---|---:|---:|---:|---:|---:|")
     for r in results:
+        category = "–" if r["category_macro_f1"] is None else f"{r['category_macro_f1']:.3f}"
         print(
             f"| {r['system']} | {r['rows']} | {r['macro_f1']:.3f} | "
-            f"{r['recall_12315']:.3f} | {r['precision_12315']:.3f} |"
+            f"{r['recall_12315']:.3f} | {r['precision_12315']:.3f} | {category} |"
         )
 
 

@@ -203,6 +203,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         y: Iterable,
         categories: Sequence | None = None,
         sample_weight: Sequence[float] | None = None,
+        category_weight: Sequence[float] | None = None,
     ):
         """Learn hotlines (and, if given, categories) from labelled texts.
 
@@ -216,6 +217,10 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
             Matter type of each text; empty strings or ``None`` mark rows without one.
         sample_weight : sequence of float or None, default=None
             Weight of each row in both models (e.g. less for weakly labelled rows).
+        category_weight : sequence of float or None, default=None
+            Weight of each row in the category model instead, where it should differ: a
+            weight that balances the hotlines says nothing about categories. ``None`` uses
+            ``sample_weight``.
 
         Returns
         -------
@@ -250,14 +255,14 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         self.feature_names_ = np.array(
             [display_term(n) for n in self.vectorizer_.get_feature_names_out()], dtype=object
         )
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        if weights is not None and weights.shape != (len(texts),):
-            raise ValueError(f"got {weights.shape[0]} sample weights for {len(texts)} texts")
+        weights = _check_weights(sample_weight, len(texts), "sample")
         folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
         self.hotline_model_ = CalibratedClassifierCV(
             self._linear_model(), method="sigmoid", cv=folds, ensemble=False, n_jobs=self.n_jobs
         ).fit(features, hotlines, sample_weight=weights)
         self.classes_ = self.hotline_model_.classes_
+        if category_weight is not None:
+            weights = _check_weights(category_weight, len(texts), "category")
         self._fit_categories(features, hotlines, categories, weights)
         self.n_training_rows_ = len(texts)
         self.training_fingerprint_ = fingerprint(texts, hotlines)
@@ -443,6 +448,15 @@ def _collection_paused():
     finally:
         if collecting:
             gc.enable()
+
+
+def _check_weights(weights, n: int, kind: str) -> np.ndarray | None:
+    if weights is None:
+        return None
+    weights = np.asarray(weights, dtype=float)
+    if weights.shape != (n,):
+        raise ValueError(f"got {len(weights)} {kind} weights for {n} texts")
+    return weights
 
 
 def _check_hotlines(y, n: int) -> np.ndarray:

@@ -211,6 +211,22 @@ def test_predict_category_agrees_with_routes(small_model, corpus):
     ]
 
 
+def test_category_weight_changes_the_category_model_only(small_corpus):
+    texts, hotlines, categories = small_corpus
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(0.5, 2.0, len(texts))
+    same = HotlineClassifier().fit(texts, hotlines, categories, sample_weight=weights)
+    other = HotlineClassifier().fit(
+        texts, hotlines, categories, sample_weight=weights, category_weight=weights[::-1]
+    )
+    np.testing.assert_array_equal(same.predict_proba(texts), other.predict_proba(texts))
+    a = same.category_model_.predict_proba(same._features(texts))
+    b = other.category_model_.predict_proba(other._features(texts))
+    assert np.abs(a - b).max() > 1e-3
+    with pytest.raises(ValueError, match="got 3 category weights"):
+        HotlineClassifier().fit(texts, hotlines, categories, category_weight=[1.0, 1.0, 1.0])
+
+
 def test_parallel_fit_gives_the_same_model(corpus):
     texts, hotlines = corpus.texts[:600], corpus.hotlines[:600]
     one = HotlineClassifier().fit(texts, hotlines)

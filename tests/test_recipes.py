@@ -61,6 +61,18 @@ def test_rows_labelled_by_source_weigh_less_than_read_ones(small_set):
     assert gov_labelled.max() < team_12345.min()
 
 
+def test_category_weights_ignore_the_channel_balance_and_favour_real_messages(small_set):
+    from hotline_classify.recipes import TEAM_CATEGORY_WEIGHT
+
+    assert len(small_set.category_weights) == len(small_set.texts)
+    by_source = {}
+    for source, weight in zip(small_set.sources, small_set.category_weights):
+        by_source.setdefault(source, set()).add(weight)
+    assert by_source["authored"] == {1.0}
+    assert by_source["pool:team_labelled"] == {TEAM_CATEGORY_WEIGHT}
+    assert TEAM_CATEGORY_WEIGHT > 1
+
+
 def test_team_labelled_rows_bring_real_consumer_matters(small_set):
     team = [h for h, s in zip(small_set.hotlines, small_set.sources) if s == "pool:team_labelled"]
     assert Counter(team)["12315"] > 200
