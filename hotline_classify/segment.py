@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import re
 import threading
 from functools import cache
@@ -31,6 +32,9 @@ DEFAULT_BACKEND = "rjieba"
 _NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _WORD = re.compile(r"\w", re.UNICODE)
 _INIT_LOCK = threading.Lock()
+#: Built engines by segmenter class and user dictionary (path and modification time); they
+#: are only read once built.
+_ENGINES: dict[tuple, object] = {}
 #: A segmenter remembers what each word it has seen becomes; past this many words it starts
 #: over, so that an endless stream of new numbers cannot grow memory without bound.
 _MAX_MEMO = 200_000
@@ -122,7 +126,13 @@ class _Segmenter:
             with _INIT_LOCK:
                 if self._tokenizer is None:
                     self._stop = self.stop_word_set
-                    self._tokenizer = self._build_engine()
+                    # Segmenters with the same backend and dictionary share one engine
+                    # (about 25 MB and 0.05 s each): a model holds two, one per word block.
+                    path = self.user_dict_path
+                    key = (type(self), path, os.stat(path).st_mtime_ns)
+                    if key not in _ENGINES:
+                        _ENGINES[key] = self._build_engine()
+                    self._tokenizer = _ENGINES[key]
         return self._tokenizer
 
     def _build_engine(self):

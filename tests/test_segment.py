@@ -1,3 +1,4 @@
+import os
 import pickle
 from concurrent.futures import ThreadPoolExecutor
 
@@ -48,6 +49,22 @@ def test_custom_dictionary_and_stop_words(tmp_path, backend):
     seg = make_segmenter(backend, user_dict=str(udict), stop_words=str(stops))
     tokens = seg("蓝莓派商家")
     assert tokens == ["蓝莓派"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_segmenters_with_one_dictionary_share_one_engine(tmp_path, backend):
+    first, second = make_segmenter(backend), make_segmenter(backend)
+    first("预付卡商家跑路"), second("预付卡商家跑路")
+    assert first._tokenizer is second._tokenizer
+    udict = tmp_path / "dict.txt"
+    udict.write_text("蓝莓派 100 n\n", encoding="utf-8")
+    own = make_segmenter(backend, user_dict=str(udict))
+    assert own("蓝莓派") == ["蓝莓派"] and own._tokenizer is not first._tokenizer
+    # A dictionary edited on disk is read again by the next new segmenter.
+    udict.write_text("草莓塔 100 n\n", encoding="utf-8")
+    os.utime(udict, ns=(0, 10**18))
+    edited = make_segmenter(backend, user_dict=str(udict))
+    assert edited("草莓塔") == ["草莓塔"] and edited._tokenizer is not own._tokenizer
 
 
 def test_survives_pickling_and_segments_the_same(seg):
