@@ -17,6 +17,8 @@ from __future__ import annotations
 import multiprocessing
 import re
 import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 
 from joblib import effective_n_jobs
@@ -37,6 +39,8 @@ _INDEX = re.compile(r"\bindex (\d+)\b")
 _batch: tuple = ()
 #: How many words the model's word memories held when the workers were forked.
 _known: list[int] = []
+#: The workers read the batch from the two above, so batches take turns.
+_ONE_BATCH_AT_A_TIME = threading.Lock()
 
 
 def _adopt(model, texts: list[str]) -> None:
@@ -55,9 +59,9 @@ def _route_range(bounds: tuple[int, int]) -> list:
         raise type(e)(message) from None
 
 
-def _route_range_in_worker(bounds: tuple[int, int]) -> tuple[list, list]:
+def _route_range_in_worker(start: int, stop: int) -> tuple[list, list]:
     """Route a chunk; return its routes and the words this worker met for the first time."""
-    routes = _route_range(bounds)
+    routes = _route_range((start, stop))
     memories = word_memories(_batch[0].vectorizer_)
     # New words are at the end of each dict; a dict that started over holds only new ones.
     learned = [
@@ -94,6 +98,8 @@ def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
     ------
     TypeError, ValueError
         As ``route_many`` does, naming the row by its index in ``texts``.
+    concurrent.futures.process.BrokenProcessPool
+        If a worker dies (killed for lack of memory, say); nothing is returned.
 
     Examples
     --------
@@ -105,21 +111,26 @@ def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
     workers = effective_n_jobs(n_jobs)
     if workers < 2 or len(texts) < MIN_PARALLEL_TEXTS or not can_fork():
         return model.route_many(texts)
-    # The caller routes the first few texts itself: that builds what a model builds on first
-    # use (the segmenter's engine, lookup tables), once, for the workers to inherit.
-    _adopt(model, texts)
-    first = _route_range((0, WARM_UP_TEXTS))
-    memories = word_memories(model.vectorizer_)
-    _known[:] = [len(memory) for memory in memories]
-    edges = [WARM_UP_TEXTS]
-    while edges[-1] < len(texts):  # each chunk a share of what is left: they shrink
-        left = len(texts) - edges[-1]
-        edges.append(edges[-1] + min(left, max(MIN_CHUNK_TEXTS, left // (2 * workers))))
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_route_range_in_worker, list(zip(edges, edges[1:])), chunksize=1)
-    finally:
-        _adopt(None, [])
+    with _ONE_BATCH_AT_A_TIME:
+        _adopt(model, texts)
+        try:
+            # The caller routes the first few texts itself: that builds what a model builds
+            # on first use (the segmenter's engine, lookup tables), for the workers to inherit.
+            first = _route_range((0, WARM_UP_TEXTS))
+            memories = word_memories(model.vectorizer_)
+            _known[:] = [len(memory) for memory in memories]
+            edges = [WARM_UP_TEXTS]
+            while edges[-1] < len(texts):  # each chunk a share of what is left: they shrink
+                left = len(texts) - edges[-1]
+                edges.append(edges[-1] + min(left, max(MIN_CHUNK_TEXTS, left // (2 * workers))))
+            # A worker that dies (killed for memory, say) fails the call: BrokenProcessPool.
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            try:
+                parts = list(pool.map(_route_range_in_worker, edges, edges[1:]))
+            finally:
+                pool.shutdown(cancel_futures=True)
+        finally:
+            _adopt(None, [])
     # What the workers learned about words is kept, for the next batch's workers to inherit.
     for _, learned in parts:
         for memory, words in zip(memories, learned):

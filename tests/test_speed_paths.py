@@ -69,6 +69,29 @@ def test_routing_across_processes_gives_the_same_routes_in_order(
     assert small_model.route_many(texts[:13], n_jobs=3) == small_model.route_many(texts[:13])
 
 
+def test_a_worker_that_dies_fails_the_call_instead_of_hanging(
+    small_model, corpus, small_batches, monkeypatch
+):
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from hotline_classify import parallel
+
+    caller, route_range = os.getpid(), parallel._route_range
+
+    def dies_in_a_worker(bounds):
+        if os.getpid() != caller:
+            os._exit(1)
+        return route_range(bounds)
+
+    monkeypatch.setattr(parallel, "_route_range", dies_in_a_worker)
+    texts = corpus.texts[:80]
+    with pytest.raises(BrokenProcessPool):
+        small_model.route_many(texts, n_jobs=2)
+    monkeypatch.setattr(parallel, "_route_range", route_range)
+    assert small_model.route_many(texts, n_jobs=2) == small_model.route_many(texts)
+
+
 def test_without_fork_the_batch_is_routed_in_the_calling_process(
     small_model, corpus, small_batches, monkeypatch
 ):
