@@ -180,7 +180,8 @@ def main(argv=None) -> int:
     # A first call fills the segmenter's and the feature lookups' memory of the words it
     # meets and builds the model's lookup tables; later calls find them there. So each kind
     # routes the texts once with its own fresh copy of the model (as a newly loaded model
-    # would); then the two take turns for WARM_CALLS warm calls each. This machine's speed
+    # would, except that the segmenter's engine, shared within a process, is already built:
+    # about 0.05 s); then the two take turns for WARM_CALLS warm calls each. This machine's speed
     # drifts by 10-20% within a minute, so the ratio is taken within each adjacent pair of
     # calls, and the table shows medians.
     routers = {}

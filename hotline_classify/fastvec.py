@@ -22,6 +22,7 @@ own ``transform``, so the result is always the fitted transformer's.
 from __future__ import annotations
 
 import weakref
+from itertools import islice
 
 import numpy as np
 import scipy.sparse as sp
@@ -75,14 +76,9 @@ def transform(vectorizer, texts: list[str]):
     return _tfidf(vectorizer, counts)
 
 
-def word_memories(vectorizer) -> list[dict]:
-    """Return the dicts in which :func:`transform` remembers the column of each word it has
-    cut (-1 for none), one per word block of ``vectorizer`` that it has transformed.
-
-    They only speed ``transform`` up: a word missing from them is looked up again. Forked
-    workers send back what they add, so that the caller's next batch finds those words
-    known (see :mod:`.parallel`).
-    """
+def _word_memories(vectorizer) -> list:
+    """The dicts in which :func:`transform` remembers the column of each word it has cut
+    (-1 for none), one per word block of ``vectorizer`` that it has transformed."""
     parts = (
         vectorizer.transformer_list if isinstance(vectorizer, FeatureUnion) else [(0, vectorizer)]
     )
@@ -90,6 +86,33 @@ def word_memories(vectorizer) -> list[dict]:
         _SegmenterWordCounter._cache.get(p) for _, p in parts if isinstance(p, TfidfVectorizer)
     ]
     return [c.columns for c in counters if c is not None]
+
+
+def word_memory_marks(vectorizer) -> list[tuple[int, int]]:
+    """Return where each of ``vectorizer``'s word memories stands now, for
+    :func:`words_since`.
+
+    :func:`transform` remembers the column of each word it has cut; that only saves time.
+    Forked workers send back what they add (see :mod:`.parallel`), so that the caller's
+    next batch finds those words known.
+    """
+    return [(memory.restarts, len(memory)) for memory in _word_memories(vectorizer)]
+
+
+def words_since(vectorizer, marks: list[tuple[int, int]]) -> list[list]:
+    """Return, per word memory, the ``(word, column)`` pairs added since ``marks``."""
+    out = []
+    for memory, (restarts, size) in zip(_word_memories(vectorizer), marks):
+        # New words are at the end of the dict; one that started over holds only new ones.
+        out.append(list(islice(memory.items(), size if memory.restarts == restarts else 0, None)))
+    return out
+
+
+def remember_words(vectorizer, learned: list[list]) -> None:
+    """Add :func:`words_since`'s pairs to ``vectorizer``'s word memories, up to their limit."""
+    for memory, pairs in zip(_word_memories(vectorizer), learned):
+        room = _SegmenterWordCounter.MAX_WORDS - len(memory)
+        memory.update(islice(pairs, max(room, 0)))
 
 
 def _plan(vec):
@@ -385,6 +408,7 @@ class _SegmenterWordCounter:
         def __init__(self, counter):
             super().__init__()
             self.counter = counter
+            self.restarts = 0  # times it has started over
 
         def __missing__(self, word: str) -> int:
             token = self.counter.segmenter.token(word)
@@ -408,6 +432,7 @@ class _SegmenterWordCounter:
     def __call__(self, texts: list[str]) -> sp.csr_matrix:
         if len(self.columns) >= self.MAX_WORDS:
             self.columns.clear()
+            self.columns.restarts += 1
         column, cut = self.columns.__getitem__, self.segmenter.cut_words
         rows, cols = [], []
         for i, text in enumerate(texts):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -234,6 +235,11 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         """
         texts = clean_texts(X)
         hotlines = _check_hotlines(y, len(texts))
+        weights = _check_weights(sample_weight, len(texts), "sample")
+        if category_weight is not None:
+            category_weights = _check_weights(category_weight, len(texts), "category")
+        else:
+            category_weights = weights
         counts = Counter(hotlines)
         if len(counts) < 2:
             raise ValueError(f"training needs both hotlines; got only {sorted(counts)}")
@@ -255,15 +261,12 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         self.feature_names_ = np.array(
             [display_term(n) for n in self.vectorizer_.get_feature_names_out()], dtype=object
         )
-        weights = _check_weights(sample_weight, len(texts), "sample")
         folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
         self.hotline_model_ = CalibratedClassifierCV(
             self._linear_model(), method="sigmoid", cv=folds, ensemble=False, n_jobs=self.n_jobs
         ).fit(features, hotlines, sample_weight=weights)
         self.classes_ = self.hotline_model_.classes_
-        if category_weight is not None:
-            weights = _check_weights(category_weight, len(texts), "category")
-        self._fit_categories(features, hotlines, categories, weights)
+        self._fit_categories(features, hotlines, categories, category_weights)
         self.n_training_rows_ = len(texts)
         self.training_fingerprint_ = fingerprint(texts, hotlines)
         return self
@@ -441,13 +444,31 @@ def _collection_paused():
     the caller holds (about a tenth of a batch's time in a busy notebook). Everything a
     route drops is still freed at once by reference counting.
     """
+    global _pausing
     collecting = gc.isenabled()
     gc.disable()
+    _pausing += collecting
     try:
         yield
     finally:
         if collecting:
+            _pausing -= 1
             gc.enable()
+
+
+#: Pauses in progress that will switch the collector back on when they end.
+_pausing = 0
+
+
+def _collect_again_in_a_forked_child() -> None:
+    # A process forked while another thread was routing would never see that pause end.
+    global _pausing
+    if _pausing:
+        _pausing = 0
+        gc.enable()
+
+
+os.register_at_fork(after_in_child=_collect_again_in_a_forked_child)
 
 
 def _check_weights(weights, n: int, kind: str) -> np.ndarray | None:
@@ -455,7 +476,12 @@ def _check_weights(weights, n: int, kind: str) -> np.ndarray | None:
         return None
     weights = np.asarray(weights, dtype=float)
     if weights.shape != (n,):
-        raise ValueError(f"got {len(weights)} {kind} weights for {n} texts")
+        got = (
+            f"{len(weights)} {kind} weights"
+            if weights.ndim == 1
+            else f"{kind} weights of shape {weights.shape}"
+        )
+        raise ValueError(f"got {got} for {n} texts")
     return weights
 
 

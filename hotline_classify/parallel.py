@@ -15,15 +15,15 @@ Windows) the batch is routed in the calling process, with the same result.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from itertools import islice
 
 from joblib import effective_n_jobs
 
-from .fastvec import word_memories
+from .fastvec import remember_words, word_memory_marks, words_since
 
 #: A batch smaller than this is routed in the calling process: forking and the pages the
 #: workers copy cost about 0.1 s, which a batch of 4,000 texts only just earns back.
@@ -37,10 +37,19 @@ MIN_CHUNK_TEXTS = 200
 _INDEX = re.compile(r"\bindex (\d+)\b")
 #: The model and batch of the call in progress, as each forked worker inherits them.
 _batch: tuple = ()
-#: How many words the model's word memories held when the workers were forked.
-_known: list[int] = []
+#: Where the model's word memories stood when the workers were forked (or last reported).
+_marks: list = []
 #: The workers read the batch from the two above, so batches take turns.
 _ONE_BATCH_AT_A_TIME = threading.Lock()
+
+
+def _unlock_in_a_forked_child() -> None:
+    # A process forked while another thread held the lock would wait for it forever.
+    global _ONE_BATCH_AT_A_TIME
+    _ONE_BATCH_AT_A_TIME = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_unlock_in_a_forked_child)
 
 
 def _adopt(model, texts: list[str]) -> None:
@@ -54,6 +63,8 @@ def _route_range(bounds: tuple[int, int]) -> list:
     try:
         return model.route_many(texts[start:stop])
     except (TypeError, ValueError) as e:
+        if type(e) not in (TypeError, ValueError):
+            raise
         # Name the row by its place in the whole batch, not in this chunk.
         message = _INDEX.sub(lambda m: f"index {int(m.group(1)) + start}", str(e))
         raise type(e)(message) from None
@@ -62,13 +73,9 @@ def _route_range(bounds: tuple[int, int]) -> list:
 def _route_range_in_worker(start: int, stop: int) -> tuple[list, list]:
     """Route a chunk; return its routes and the words this worker met for the first time."""
     routes = _route_range((start, stop))
-    memories = word_memories(_batch[0].vectorizer_)
-    # New words are at the end of each dict; a dict that started over holds only new ones.
-    learned = [
-        list(islice(memory.items(), known if len(memory) >= known else 0, None))
-        for memory, known in zip(memories, _known)
-    ]
-    _known[:] = [len(memory) for memory in memories]  # this worker's own copy
+    vectorizer = _batch[0].vectorizer_
+    learned = words_since(vectorizer, _marks)
+    _marks[:] = word_memory_marks(vectorizer)  # this worker's own copy
     return routes, learned
 
 
@@ -117,13 +124,13 @@ def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
             # The caller routes the first few texts itself: that builds what a model builds
             # on first use (the segmenter's engine, lookup tables), for the workers to inherit.
             first = _route_range((0, WARM_UP_TEXTS))
-            memories = word_memories(model.vectorizer_)
-            _known[:] = [len(memory) for memory in memories]
+            _marks[:] = word_memory_marks(model.vectorizer_)
             edges = [WARM_UP_TEXTS]
             while edges[-1] < len(texts):  # each chunk a share of what is left: they shrink
                 left = len(texts) - edges[-1]
                 edges.append(edges[-1] + min(left, max(MIN_CHUNK_TEXTS, left // (2 * workers))))
             # A worker that dies (killed for memory, say) fails the call: BrokenProcessPool.
+            workers = min(workers, len(edges) - 1)  # no more workers than chunks
             pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
             try:
                 parts = list(pool.map(_route_range_in_worker, edges, edges[1:]))
@@ -133,6 +140,5 @@ def route_in_parallel(model, texts: list[str], n_jobs: int) -> list:
             _adopt(None, [])
     # What the workers learned about words is kept, for the next batch's workers to inherit.
     for _, learned in parts:
-        for memory, words in zip(memories, learned):
-            memory.update(words)
+        remember_words(model.vectorizer_, learned)
     return first + [route for routes, _ in parts for route in routes]

@@ -48,7 +48,7 @@ class Route:
 
     def __reduce__(self):
         # Unpickled by one call each: the routes of a parallel batch travel back this way.
-        return (_route, tuple(self.__dict__.values()))
+        return (_route, (type(self), dict(self.__dict__)))
 
     def to_dict(self) -> dict:
         """Return the route as plain JSON-ready data (evidence as ``[[term, weight], ...]``)."""
@@ -67,13 +67,10 @@ class Route:
         )
 
 
-def _route(*values) -> Route:
-    route = object.__new__(Route)
-    object.__setattr__(route, "__dict__", dict(zip(_FIELDS, values)))
+def _route(cls: type, fields: dict) -> Route:
+    route = object.__new__(cls)
+    object.__setattr__(route, "__dict__", fields)
     return route
-
-
-_FIELDS = tuple(Route.__dataclass_fields__)
 
 
 def assemble_routes(

@@ -9,8 +9,8 @@ the stop words and the number handling.
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
-import os
 import re
 import threading
 from functools import cache
@@ -32,9 +32,11 @@ DEFAULT_BACKEND = "rjieba"
 _NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _WORD = re.compile(r"\w", re.UNICODE)
 _INIT_LOCK = threading.Lock()
-#: Built engines by segmenter class and user dictionary (path and modification time); they
-#: are only read once built.
-_ENGINES: dict[tuple, object] = {}
+#: Built engines by segmenter class and user dictionary path, with a hash of the
+#: dictionary as read; they are only read once built.
+_ENGINES: dict[tuple, tuple] = {}
+#: Engines kept for segmenters yet to come (each about 25 MB).
+_MAX_ENGINES = 4
 #: A segmenter remembers what each word it has seen becomes; past this many words it starts
 #: over, so that an endless stream of new numbers cannot grow memory without bound.
 _MAX_MEMO = 200_000
@@ -129,10 +131,16 @@ class _Segmenter:
                     # Segmenters with the same backend and dictionary share one engine
                     # (about 25 MB and 0.05 s each): a model holds two, one per word block.
                     path = self.user_dict_path
-                    key = (type(self), path, os.stat(path).st_mtime_ns)
-                    if key not in _ENGINES:
-                        _ENGINES[key] = self._build_engine()
-                    self._tokenizer = _ENGINES[key]
+                    key, version = (
+                        (type(self), path),
+                        hashlib.sha256(Path(path).read_bytes()).digest(),
+                    )
+                    if _ENGINES.get(key, (None,))[0] != version:
+                        _ENGINES.pop(key, None)
+                        _ENGINES[key] = (version, self._build_engine())
+                        while len(_ENGINES) > _MAX_ENGINES:  # the oldest go; users keep theirs
+                            del _ENGINES[next(iter(_ENGINES))]
+                    self._tokenizer = _ENGINES[key][1]
         return self._tokenizer
 
     def _build_engine(self):

@@ -1,4 +1,5 @@
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -179,14 +180,60 @@ def test_route_is_frozen_and_readable(small_model):
     assert d["evidence"][0][0] == r.evidence[0][0]
 
 
-def test_a_route_survives_pickling_equal_and_still_frozen(small_model):
+@dataclasses.dataclass(frozen=True)
+class TicketRoute(Route):
+    """A user's own kind of route, with a field of its own."""
+
+    ticket: str = ""
+
+
+def test_a_route_survives_pickling_and_copying_equal_and_still_frozen(small_model):
     import pickle
 
     r = small_model.route(SAMPLES[0])
-    back = pickle.loads(pickle.dumps(r))
-    assert back == r and type(back) is Route and back.evidence == r.evidence
-    with pytest.raises(AttributeError):
-        back.hotline = "12345"
+    ticketed = TicketRoute(**dataclasses.asdict(r), ticket="T-1")
+    for route in (r, ticketed):
+        for back in (
+            pickle.loads(pickle.dumps(route)),
+            copy.copy(route),
+            copy.deepcopy(route),
+            dataclasses.replace(route),
+        ):
+            assert back == route and type(back) is type(route) and back is not route
+            assert back.__dict__ is not route.__dict__
+            with pytest.raises(AttributeError):
+                back.hotline = "12345"
+    assert pickle.loads(pickle.dumps(ticketed)).ticket == "T-1"
+
+
+def test_a_process_forked_while_another_thread_routes_collects_garbage():
+    import gc
+    import multiprocessing
+    import threading
+
+    from hotline_classify.model import _collection_paused
+
+    inside, release = threading.Event(), threading.Event()
+
+    def route_slowly():
+        with _collection_paused():
+            inside.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=route_slowly)
+    thread.start()
+    try:
+        assert inside.wait(30) and not gc.isenabled()
+        context = multiprocessing.get_context("fork")
+        queue = context.SimpleQueue()
+        child = context.Process(target=lambda: queue.put(gc.isenabled()))
+        child.start()
+        assert queue.get() is True
+        child.join()
+    finally:
+        release.set()
+        thread.join()
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -225,6 +272,11 @@ def test_category_weight_changes_the_category_model_only(small_corpus):
     assert np.abs(a - b).max() > 1e-3
     with pytest.raises(ValueError, match="got 3 category weights"):
         HotlineClassifier().fit(texts, hotlines, categories, category_weight=[1.0, 1.0, 1.0])
+    # Bad weights are refused before anything is fitted: a fitted model stays usable.
+    for bad in ({"category_weight": [1.0] * 3}, {"sample_weight": 2.0}):
+        with pytest.raises(ValueError, match="weights"):
+            same.fit(texts[:50], hotlines[:50], categories[:50], **bad)
+    np.testing.assert_array_equal(same.predict_proba(texts), other.predict_proba(texts))
 
 
 def test_parallel_fit_gives_the_same_model(corpus):

@@ -60,9 +60,11 @@ def test_segmenters_with_one_dictionary_share_one_engine(tmp_path, backend):
     udict.write_text("蓝莓派 100 n\n", encoding="utf-8")
     own = make_segmenter(backend, user_dict=str(udict))
     assert own("蓝莓派") == ["蓝莓派"] and own._tokenizer is not first._tokenizer
-    # A dictionary edited on disk is read again by the next new segmenter.
+    # A dictionary edited on disk is read again by the next new segmenter, even when its
+    # size and modification time stay the same.
+    stat = udict.stat()
     udict.write_text("草莓塔 100 n\n", encoding="utf-8")
-    os.utime(udict, ns=(0, 10**18))
+    os.utime(udict, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     edited = make_segmenter(backend, user_dict=str(udict))
     assert edited("草莓塔") == ["草莓塔"] and edited._tokenizer is not own._tokenizer
 

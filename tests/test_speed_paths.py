@@ -1,5 +1,7 @@
 """The fast paths: segmenter backends recorded in the model, and routing across processes."""
 
+import copy
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -90,6 +92,46 @@ def test_a_worker_that_dies_fails_the_call_instead_of_hanging(
         small_model.route_many(texts, n_jobs=2)
     monkeypatch.setattr(parallel, "_route_range", route_range)
     assert small_model.route_many(texts, n_jobs=2) == small_model.route_many(texts)
+
+
+def test_a_process_forked_while_a_batch_runs_can_route_batches_itself(small_batches):
+    import multiprocessing
+
+    from hotline_classify import parallel
+
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    with parallel._ONE_BATCH_AT_A_TIME:  # as while another thread routes a batch
+        child = context.Process(
+            target=lambda: queue.put(parallel._ONE_BATCH_AT_A_TIME.acquire(timeout=10))
+        )
+        child.start()
+        assert queue.get() is True
+        child.join()
+
+
+def test_words_learned_after_a_memory_starts_over_are_all_reported(
+    small_model, corpus, monkeypatch
+):
+    from hotline_classify import fastvec
+    from hotline_classify.fastvec import remember_words, word_memory_marks, words_since
+
+    vectorizer = copy.deepcopy(small_model).vectorizer_
+    fastvec.transform(vectorizer, corpus.texts[:20])
+    marks = word_memory_marks(vectorizer)
+    monkeypatch.setattr(fastvec._SegmenterWordCounter, "MAX_WORDS", marks[0][1])
+    fastvec.transform(vectorizer, corpus.texts[20:400])  # starts over, then fills up again
+    memories = fastvec._word_memories(vectorizer)
+    assert word_memory_marks(vectorizer)[0][0] == marks[0][0] + 1
+    learned = words_since(vectorizer, marks)
+    for memory, (restarts, size), pairs in zip(memories, marks, learned):
+        items = list(memory.items())
+        assert pairs == (items if memory.restarts != restarts else items[size:])
+    # Merging stops at the limit.
+    for memory in memories:
+        memory.clear()
+    remember_words(vectorizer, learned)
+    assert all(len(m) == min(marks[0][1], len(p)) for m, p in zip(memories, learned))
 
 
 def test_without_fork_the_batch_is_routed_in_the_calling_process(
