@@ -148,10 +148,21 @@ def _tfidf(vec: TfidfVectorizer, counts: sp.csr_matrix) -> sp.csr_matrix:
         data += 1
     if vec.use_idf:
         data *= vec.idf_[counts.indices]
-    X = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
-    if vec.norm:
+    if vec.norm in ("l1", "l2"):
+        # As sklearn's normalize, without its per-call input checks (most of one text's
+        # cost): each row's sum, in row order, and rows of zeros left as they are.
+        lengths = np.diff(counts.indptr)
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        weights = abs(data) if vec.norm == "l1" else data * data
+        norms = np.bincount(rows, weights, len(lengths)).astype(np.float64)  # int if empty
+        if vec.norm == "l2":
+            np.sqrt(norms, out=norms)
+        norms[norms == 0] = 1
+        data /= np.repeat(norms, lengths)
+    X = sp.csr_matrix((data.astype(vec.dtype), counts.indices, counts.indptr), shape=counts.shape)
+    if vec.norm not in (None, "l1", "l2"):
         X = normalize(X, norm=vec.norm, copy=False)
-    return X.astype(vec.dtype)
+    return X
 
 
 def _count_matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int):
