@@ -53,7 +53,7 @@ def transform(vectorizer, texts: list[str]):
     >>> from hotline_classify import HotlineClassifier
     >>> model = HotlineClassifier.default()
     >>> X = transform(model.vectorizer_, ["商家拒绝退款"])
-    >>> abs(X - model.vectorizer_.transform(["商家拒绝退款"])).max() < 1e-6
+    >>> bool(abs(X - model.vectorizer_.transform(["商家拒绝退款"])).max() < 1e-6)
     True
     """
     if isinstance(vectorizer, FeatureUnion) and all(

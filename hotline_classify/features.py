@@ -95,9 +95,9 @@ def make_vectorizer(
     --------
     >>> from hotline_classify.segment import JiebaSegmenter
     >>> vec = make_vectorizer(JiebaSegmenter(), char_ngram_range=(2, 3))
-    >>> X = vec.fit_transform(["商家拒绝退款", "小区停水三天"])
+    >>> X = vec.fit_transform(["商家拒绝退款", "商家拒绝退货", "小区停水三天"])
     >>> X.shape[0]
-    2
+    3
     """
     parts = [
         (
