@@ -68,6 +68,7 @@ def cmd_route(args) -> int:
             id_column=args.id_column,
             encoding=args.encoding,
             progress=not args.quiet,
+            n_jobs=args.jobs,
         )
         if not args.quiet:
             _print_summary(summary)
@@ -197,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model file (default: the embedded default model)")
     p.add_argument("--json", action="store_true", help="texts: one JSON object per line")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="--input: route in N processes (-1: one per core), 20,000 rows at a time",
+    )
     p.set_defaults(func=cmd_route)
 
     for name, help_ in (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import sys
@@ -22,6 +23,9 @@ OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 #: Columns added after a row's own, besides the fields of :class:`~hotline_classify.Route`.
 EXTRA_COLUMNS = ("error", "note")
+#: Rows routed per ``route_many`` call, in one process and across processes.
+CHUNK_ROWS = 2000
+PARALLEL_CHUNK_ROWS = 20_000
 
 
 @dataclass
@@ -158,8 +162,8 @@ class _Writer:
             self._f.write(json.dumps(values, ensure_ascii=False, default=str) + "\n")
 
 
-def _route_chunk(model, records: list[Record], text_columns: list[str], input_columns, names):
-    """Return the output rows of ``records``; ``model.route_many`` is called once."""
+def _route_chunk(route_many, records: list[Record], text_columns: list[str], input_columns, names):
+    """Return the output rows of ``records``; ``route_many`` is called once."""
     from .model import MAX_TEXT_CHARS
 
     out, texts, routed_at = [], [], []
@@ -185,7 +189,7 @@ def _route_chunk(model, records: list[Record], text_columns: list[str], input_co
         else:
             added[names["needs_review"]] = True
         out.append((record, values, added, length > MAX_TEXT_CHARS))
-    routes = model.route_many(texts) if texts else []
+    routes = route_many(texts) if texts else []
     if len(routes) != len(texts):
         raise RuntimeError(f"the model returned {len(routes)} routes for {len(texts)} texts")
     for i, route in zip(routed_at, routes):
@@ -208,8 +212,9 @@ def route_file(
     text_columns: list[str] | None = None,
     id_column: str | None = None,
     encoding: str | None = None,
-    chunk_size: int = 2000,
+    chunk_size: int | None = None,
     progress: bool = False,
+    n_jobs: int | None = None,
 ) -> RouteFileSummary:
     """Route every row of a CSV, TSV, JSONL or XLSX file into a CSV or JSONL file.
 
@@ -223,9 +228,10 @@ def route_file(
     ``error`` for a broken row).
 
     The input is read and routed ``chunk_size`` rows at a time (one ``model.route_many``
-    call per chunk), so memory stays flat however long the file. The output, CSV in UTF-8
-    with BOM (Excel opens it) or JSONL as its extension says, is written to a temporary
-    file beside it and renamed only when every row is done.
+    call per chunk), so memory stays flat however long the file; with ``n_jobs``, each
+    chunk is routed across that many processes (:mod:`.parallel`), for archives. The
+    output, CSV in UTF-8 with BOM (Excel opens it) or JSONL as its extension says, is
+    written to a temporary file beside it and renamed only when every row is done.
 
     Parameters
     ----------
@@ -241,10 +247,14 @@ def route_file(
         A column that names rows in the summary's error messages.
     encoding : str or None
         Input text encoding; ``None`` detects UTF-8, UTF-8 with BOM or GB18030.
-    chunk_size : int, default=2000
-        Rows routed per ``route_many`` call.
+    chunk_size : int or None, default=None
+        Rows routed per ``route_many`` call; ``None``: 2,000, or 20,000 with ``n_jobs``
+        (a chunk must be large enough to be worth forking for).
     progress : bool, default=False
         Show a progress bar (tqdm) on stderr.
+    n_jobs : int or None, default=None
+        Processes per chunk, joblib-style (``-1``: one per core); ``None`` or 1: this one.
+        Needs a model whose ``route_many`` takes ``n_jobs`` (``HotlineClassifier``).
 
     Returns
     -------
@@ -267,6 +277,9 @@ def route_file(
 
     output = Path(output)
     fmt = output_format(output)
+    parallel = n_jobs not in (None, 1)
+    if chunk_size is None:
+        chunk_size = PARALLEL_CHUNK_ROWS if parallel else CHUNK_ROWS
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     with open_table(input, encoding) as table:
@@ -279,6 +292,9 @@ def route_file(
             from .model import HotlineClassifier
 
             model = HotlineClassifier.default()
+        route_many = model.route_many
+        if parallel:
+            route_many = functools.partial(model.route_many, n_jobs=n_jobs)
         names = output_columns(table.columns)
         input_columns = set(table.columns)
         summary = RouteFileSummary(output)
@@ -294,7 +310,7 @@ def route_file(
             writer = _Writer(f, fmt, list(table.columns) + list(names.values()))
             for chunk in _chunks(table, chunk_size):
                 for record, values, added, cut in _route_chunk(
-                    model, chunk, columns, input_columns, names
+                    route_many, chunk, columns, input_columns, names
                 ):
                     values.update(added)
                     writer.write(values)

@@ -115,6 +115,41 @@ def test_route_many_is_called_once_per_chunk(tmp_path):
     assert model.calls == [[f"停水{i}" for i in range(j, min(j + 4, 10))] for j in (0, 4, 8)]
 
 
+def test_with_n_jobs_chunks_are_larger_and_routed_across_processes(tmp_path):
+    class ParallelCountingModel(CountingModel):
+        def route_many(self, texts, n_jobs=None):
+            self.jobs = getattr(self, "jobs", []) + [n_jobs]
+            return super().route_many(texts)
+
+    src = tmp_path / "a.csv"
+    src.write_text("text\n" + "".join(f"停水{i}\n" for i in range(25_000)), encoding="utf-8")
+    model = ParallelCountingModel()
+    route_file(src, tmp_path / "out.csv", model, n_jobs=-1)
+    assert [len(c) for c in model.calls] == [20_000, 5_000] and model.jobs == [-1, -1]
+    model = ParallelCountingModel()
+    route_file(src, tmp_path / "out.csv", model)
+    assert len(model.calls) == 13 and set(model.jobs) == {None}
+
+
+def test_cli_jobs_gives_the_same_file_as_one_process(tmp_path, model_file, monkeypatch, corpus):
+    from hotline_classify import parallel
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_TEXTS", 10)
+    monkeypatch.setattr(parallel, "WARM_UP_TEXTS", 10)
+    src = tmp_path / "a.csv"
+    with open(src, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text"])
+        w.writerows([i, text] for i, text in enumerate(corpus.texts[:300]))
+    outputs = []
+    for jobs in ([], ["--jobs", "2"]):
+        out = tmp_path / f"out{len(jobs)}.csv"
+        args = ["route", "--input", str(src), "--output", str(out), "--model", model_file]
+        assert main(args + ["--quiet"] + jobs) == 0
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == 301
+
+
 def test_added_columns_follow_the_route_dataclass(tmp_path, monkeypatch):
     @dataclasses.dataclass(frozen=True)
     class RouteWithRedirect(Route):
