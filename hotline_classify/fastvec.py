@@ -28,7 +28,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
-from sklearn.preprocessing import normalize
 
 from .segment import _Segmenter
 
@@ -148,7 +147,7 @@ def _tfidf(vec: TfidfVectorizer, counts: sp.csr_matrix) -> sp.csr_matrix:
         data += 1
     if vec.use_idf:
         data *= vec.idf_[counts.indices]
-    if vec.norm in ("l1", "l2"):
+    if vec.norm:  # "l1" or "l2", all TfidfVectorizer allows
         # As sklearn's normalize, without its per-call input checks (most of one text's
         # cost): each row's sum, in row order, and rows of zeros left as they are.
         lengths = np.diff(counts.indptr)
@@ -159,10 +158,7 @@ def _tfidf(vec: TfidfVectorizer, counts: sp.csr_matrix) -> sp.csr_matrix:
             np.sqrt(norms, out=norms)
         norms[norms == 0] = 1
         data /= np.repeat(norms, lengths)
-    X = sp.csr_matrix((data.astype(vec.dtype), counts.indices, counts.indptr), shape=counts.shape)
-    if vec.norm not in (None, "l1", "l2"):
-        X = normalize(X, norm=vec.norm, copy=False)
-    return X
+    return sp.csr_matrix((data.astype(vec.dtype), counts.indices, counts.indptr), counts.shape)
 
 
 def _count_matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int):

@@ -131,10 +131,8 @@ class _Segmenter:
                     # Segmenters with the same backend and dictionary share one engine
                     # (about 25 MB and 0.05 s each): a model holds two, one per word block.
                     path = self.user_dict_path
-                    key, version = (
-                        (type(self), path),
-                        hashlib.sha256(Path(path).read_bytes()).digest(),
-                    )
+                    key = (type(self), path)
+                    version = hashlib.sha256(Path(path).read_bytes()).digest()
                     if _ENGINES.get(key, (None,))[0] != version:
                         _ENGINES.pop(key, None)
                         _ENGINES[key] = (version, self._build_engine())
