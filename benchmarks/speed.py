@@ -5,6 +5,8 @@ One run, the same texts for every contender (title + text of ``gold_dev.csv`` an
 
 * throughput (docs/s, MB/s) of the plain pipeline, of this project in one process with
   both segmenter backends, and with ``n_jobs=-1``;
+* where one process's time goes: microseconds per text of each stage of a route, beside
+  the 10× budget;
 * single-text latency p50/p99;
 * training time and peak memory on 100,000 texts (in a fresh process each);
 * macro-F1 on ``gold_dev.csv`` of models trained on the bundled corpus with each backend.
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
@@ -39,7 +42,11 @@ from sklearn.pipeline import make_pipeline
 
 from hotline_classify import HotlineClassifier
 from hotline_classify.datasets import join_title, load_corpus, load_gold_dev, shared_data_dir
+from hotline_classify.emergency import detect_normalized_emergencies
+from hotline_classify.fastvec import transform
+from hotline_classify.model import _feature_text, normalize_texts
 from hotline_classify.online import OnlineHotlineClassifier
+from hotline_classify.routing import assemble_routes
 from hotline_classify.segment import make_segmenter
 
 #: Warm calls of each kind; the table shows their median.
@@ -91,6 +98,85 @@ def throughput(route_all, texts: list[str]) -> tuple[float, float, float]:
     seconds = time.perf_counter() - start
     assert len(out) == len(texts)
     return seconds, len(texts) / seconds, megabytes / seconds
+
+
+def stage_costs(model: HotlineClassifier, texts: list[str]) -> list[tuple[str, float]]:
+    """Return the microseconds per text of each stage of ``model.route_many(texts)``, in
+    one process, each timed alone on the whole batch, best of three, the model warm.
+
+    The stages are those of ``HotlineClassifier._route_here``; the first row, the backend's
+    cut alone, is part of the word features, and is the floor under any route that
+    segments its text.
+    """
+
+    def best(stage, *args):
+        seconds = []
+        for _ in range(3):
+            start = time.perf_counter()
+            out = stage(*args)
+            seconds.append(time.perf_counter() - start)
+        return out, min(seconds) * 1e6 / len(texts)
+
+    normalized, clean_us = best(normalize_texts, texts)
+    feature_texts, boiler_us = best(lambda ts: [_feature_text(t) for t in ts], normalized)
+    blocks = dict(model.vectorizer_.transformer_list)
+    segmenter = blocks["word"].tokenizer
+    _, cut_us = best(lambda ts: [segmenter.cut_words(t) for t in ts], feature_texts)
+    costs = [
+        (f"{segmenter.backend} cut alone (inside word features)", cut_us),
+        ("cleaning and masking personal data", clean_us),
+        ("removing channel boilerplate", boiler_us),
+    ]
+    for name, block in blocks.items():
+        if block == "drop":
+            continue
+        _, us = best(transform, block, feature_texts)
+        costs.append((f"{name} features", us))
+    features = transform(model.vectorizer_, feature_texts)
+    proba, us = best(model.hotline_model_.predict_proba, features)
+    costs.append(("hotline model", us))
+    hotlines = model.classes_[np.argmax(proba, axis=1)]
+    categories, us = best(model._categories_for, features, hotlines)
+    costs.append(("category model", us))
+    evidence, us = best(model._evidence, features, hotlines)
+    costs.append(("evidence", us))
+    redirects, us = best(detect_normalized_emergencies, normalized)
+    costs.append(("emergency check", us))
+    _, us = best(
+        assemble_routes,
+        model.classes_,
+        proba,
+        categories,
+        evidence,
+        model.review_threshold,
+        redirects,
+    )
+    costs.append(("Route objects", us))
+    return costs
+
+
+def bare_route_us(model: HotlineClassifier, texts: list[str]) -> float:
+    """Return the microseconds per text, best of three, of the least a segmenting router
+    can do: the backend's cut of the raw text, one dict lookup per word, and one sparse
+    product with the hotline model's word weights. No cleaning, no other features, no
+    calibration, no output but the sign; a floor, not a router."""
+    word = dict(model.vectorizer_.transformer_list)["word"]
+    get, cut = word.vocabulary_.get, word.tokenizer.cut_words
+    weights = model._linear().coef_[0][: len(word.vocabulary_)]
+    seconds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        rows, cols = [], []
+        for i, text in enumerate(texts):
+            found = [c for c in map(get, cut(text)) if c is not None]
+            cols += found
+            rows += [i] * len(found)
+        counts = sp.csr_matrix(
+            (np.ones(len(cols)), (rows, cols)), shape=(len(texts), len(word.vocabulary_))
+        )
+        assert len(counts @ weights > 0) == len(texts)
+        seconds.append(time.perf_counter() - start)
+    return min(seconds) * 1e6 / len(texts)
 
 
 def latencies(route_one, texts: list[str]) -> tuple[float, float]:
@@ -200,6 +286,9 @@ def main(argv=None) -> int:
         rows.append((f"hotline_classify, {name}, warm (median of {WARM_CALLS})", *median))
         print(rows[-1], flush=True)
     pair_ratios = sorted(one[0] / par[0] for one, par in zip(*warm.values()))
+    stages = stage_costs(model, texts)
+    bare_us = bare_route_us(model, texts)
+    print(stages, bare_us, flush=True)
 
     lat = {
         "plain jieba + TF-IDF + LR": latencies(lambda t: plain.predict([t]), sample),
@@ -245,6 +334,14 @@ def main(argv=None) -> int:
         f"call: median {pair_ratios[WARM_CALLS // 2]:.2f}× "
         f"(from {pair_ratios[0]:.2f}× to {pair_ratios[-1]:.2f}×)"
     )
+    plain_us = 1e6 / base
+    print(f"\n| where one process's time goes ({len(texts):,} texts) | µs per text |\n|---|---:|")
+    for name, us in stages:
+        print(f"| {name} | {us:.1f} |")
+    print(f"| sum of the stages (the cut counted once) | {sum(us for _, us in stages[1:]):.1f} |")
+    print(f"| a bare cut, word lookup and product (see bare_route_us) | {bare_us:.1f} |")
+    print(f"| plain pipeline, for comparison | {plain_us:.1f} |")
+    print(f"| 10× plain: the budget per text | {plain_us / 10:.1f} |")
     print("\n| single-text latency | p50 ms | p99 ms |\n|---|---:|---:|")
     for name, (p50, p99) in lat.items():
         print(f"| {name} | {p50:.2f} | {p99:.2f} |")
