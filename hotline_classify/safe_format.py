@@ -17,7 +17,9 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import tokenize
 import zipfile
+import zlib
 from functools import cache
 from pathlib import Path
 
@@ -55,6 +57,13 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
 
 class UnsafeModelError(ValueError):
     """A model file names a type outside the allow-list, or is not in the safe format."""
+
+
+class DamagedModelError(ValueError):
+    """A file in the safe format that cannot be read: cut short, or bytes changed."""
+
+
+_ZIP_START = b"PK\x03\x04"
 
 
 def _resolve(name: str):
@@ -255,12 +264,20 @@ def load(path: str | Path):
 
 
 def is_safe_format(path: str | Path) -> bool:
-    """Return True if the file is a zip (the container of this format; never a pickle)."""
-    return zipfile.is_zipfile(path)
+    """Return True if the file starts as a zip (the container of this format; never a
+    pickle), whole or damaged."""
+    with open(path, "rb") as f:
+        return f.read(len(_ZIP_START)) == _ZIP_START
 
 
 def _load(fileobj, where: str):
     if not zipfile.is_zipfile(fileobj):
+        fileobj.seek(0)
+        if fileobj.read(len(_ZIP_START)) == _ZIP_START:
+            raise DamagedModelError(
+                f"{where} is a damaged model file: it starts as the safe format's zip, but "
+                "its end is missing (cut short while copying or downloading?)"
+            )
         raise UnsafeModelError(f"{where} is not in the safe model format (a .npz zip)")
     fileobj.seek(0)
     try:
@@ -269,6 +286,10 @@ def _load(fileobj, where: str):
             return _Decoder(arrays)(tree)
     except UnsafeModelError:
         raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, tokenize.TokenError) as e:
+        # A changed byte in a zip entry, in compressed data, or in an array's header
+        # (numpy parses it as a Python literal).
+        raise DamagedModelError(f"{where} is a damaged model file ({e})") from None
     except (
         KeyError,
         IndexError,
@@ -277,6 +298,5 @@ def _load(fileobj, where: str):
         TypeError,
         OSError,
         RecursionError,
-        zipfile.BadZipFile,
     ) as e:
         raise UnsafeModelError(f"{where} is not in the safe model format ({e})") from None

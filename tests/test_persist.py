@@ -52,6 +52,38 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path):
         HotlineClassifier.load(tmp_path / "missing.model")
 
 
+@pytest.mark.parametrize("damage", ["cut short", "a byte changed"])
+def test_a_damaged_model_file_is_named_damaged_with_no_pickle_hint(small_model, tmp_path, damage):
+    path = small_model.save(tmp_path / "m.model")
+    data = bytearray(path.read_bytes())
+    if damage == "cut short":
+        data = data[: len(data) // 2]
+    else:
+        data[len(data) // 3] ^= 0x55  # inside the compressed arrays
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="damaged model file") as caught:
+        HotlineClassifier.load(path)
+    assert "allow_pickle" not in str(caught.value)
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path, monkeypatch):
+    from hotline_classify import persist
+
+    monkeypatch.setenv("HOTLINE_CLASSIFY_CACHE", str(tmp_path))
+    built = persist.cached_build("probe", ("complaints.csv",), lambda: {"w": np.arange(5000) % 7})
+    (cached,) = tmp_path.glob("probe-*.model")
+    original = cached.read_bytes()
+    rebuilt = 0
+    for at in range(60, len(original), 97):  # headers, compressed data, directory
+        damaged = bytearray(original)
+        damaged[at] ^= 0x55
+        cached.write_bytes(bytes(damaged))
+        got = persist.cached_build("probe", ("complaints.csv",), lambda: "rebuilt")
+        rebuilt += got == "rebuilt"
+        assert got == "rebuilt" or np.array_equal(got["w"], built["w"])
+    assert rebuilt > 0
+
+
 def _rewrite_payload(path, change):
     payload = safe_format.load(path)
     change(payload)

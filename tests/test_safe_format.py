@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from hotline_classify import HotlineClassifier, safe_format
 from hotline_classify.persist import FORMAT, FORMAT_VERSION, load_model, read_metadata
-from hotline_classify.safe_format import UnsafeModelError, is_trusted_type
+from hotline_classify.safe_format import DamagedModelError, UnsafeModelError, is_trusted_type
 
 TEXTS = ["商家拒绝退款", "小区停水三天"]
 
@@ -225,6 +225,6 @@ def test_any_tree_loads_or_is_refused_with_unsafe_model_error(tree):
 
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300))
-def test_any_bytes_are_refused_with_unsafe_model_error(raw):
-    with pytest.raises(UnsafeModelError):
+def test_any_bytes_are_refused_as_unsafe_or_damaged(raw):
+    with pytest.raises((UnsafeModelError, DamagedModelError)):
         safe_format.loads(b"PK\x03\x04" + raw)
