@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .io import InputError, route_file
@@ -73,7 +76,12 @@ def cmd_route(args) -> int:
         if not args.quiet:
             _print_summary(summary)
         return 0
-    for route in _load_model(args.model).route_many(args.texts):
+    model = _load_model(args.model)
+    try:
+        routes = model.route_many(args.texts)
+    except ValueError as e:  # a text that is empty once cleaned, named by its index
+        raise InputError(f"the texts given: {e}") from None
+    for route in routes:
         print(
             json.dumps(route.to_dict(), ensure_ascii=False) if args.json else _format_route(route)
         )
@@ -124,6 +132,8 @@ def cmd_train(args) -> int:
         raise InputError("train needs either --data FILE or --recipe real")
     if not Path(args.output).parent.is_dir():
         raise InputError(f"{args.output}: the folder {Path(args.output).parent} does not exist")
+    if args.data is not None and Path(args.output).resolve() == Path(args.data).resolve():
+        raise InputError(f"{args.output}: the model would overwrite the training data")
     if args.recipe == "real":
         from .recipes import train_real
 
@@ -201,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--jobs",
         "-j",
-        type=int,
+        type=_jobs,
         metavar="N",
         help="--input: route in N processes (-1: one per core), 20,000 rows at a time",
     )
@@ -271,12 +281,43 @@ def _add_table_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _jobs(value: str) -> int:
+    n = int(value)
+    if n == 0:
+        raise argparse.ArgumentTypeError("0 processes: give a number of processes, or -1")
+    return n
+
+
+@contextmanager
+def _signals_stop_cleanly():
+    """Turn SIGTERM and SIGHUP (``kill``, ``timeout``, a closed terminal, a stopped
+    container) into :class:`SystemExit` for the time of a command, so that what a command
+    is writing is removed as it is on an error, not left half-written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {}
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        for signum in wanted:
+            previous[signum] = signal.signal(signum, stop)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 done, 2 bad input, 1 unexpected)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with _signals_stop_cleanly():
+            return args.func(args)
     except (InputError, FileNotFoundError) as e:
         print(f"hotline-classify: error: {e}", file=sys.stderr)
         return 2

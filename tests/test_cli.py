@@ -150,3 +150,43 @@ def test_console_script_runs():
     assert exe.is_file(), "the console script is not installed beside the interpreter"
     out = subprocess.run([exe, "route", "--help"], capture_output=True, text=True, check=True)
     assert "example" in out.stdout
+
+
+def test_train_refuses_to_overwrite_its_training_data(labelled_csv, tmp_path, capsys):
+    data = tmp_path / "orders.csv"
+    data.write_bytes(labelled_csv.read_bytes())
+    code = main(["train", "--data", str(data), "--text-column", "诉求", "--label-column", "热线",
+                 "-o", str(data)])  # fmt: skip
+    assert code == 2
+    assert "would overwrite the training data" in capsys.readouterr().err
+    assert data.read_bytes() == labelled_csv.read_bytes()
+
+
+def test_route_bad_texts_and_bad_jobs_exit_2_with_a_message(capsys):
+    assert main(["route", "停水三天", "  "]) == 2
+    assert "text at index 1 is empty after cleaning" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["route", "--jobs", "0", "停水"])
+    assert stopped.value.code == 2
+    assert "--jobs" in capsys.readouterr().err
+
+
+def test_sigterm_stops_a_file_route_leaving_no_partial_file(tmp_path):
+    import os
+    import signal
+    import time
+
+    src = tmp_path / "in.csv"
+    src.write_text("text\n" + "小区停水三天，物业不管，请处理。\n" * 200_000, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    cmd = [sys.executable, "-m", "hotline_classify.cli", "route", "--input", str(src),
+           "--output", str(out), "--quiet"]  # fmt: skip
+    child = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".part") for p in tmp_path.iterdir()):
+        assert child.poll() is None, child.stderr.read().decode()
+        assert time.monotonic() < deadline, "no output was started"
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGTERM)
+    assert child.wait(timeout=60) == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
