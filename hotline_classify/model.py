@@ -83,8 +83,21 @@ def clean_texts(X) -> list[str]:
     return [_feature_text(t) for t in normalize_texts(X)]
 
 
+def content_text(normalized: str) -> str:
+    """Return the part of a normalised text that features are computed from, before it is
+    cut to :data:`MAX_TEXT_CHARS`: the text without channel boilerplate, or all of it if
+    nothing else is left.
+
+    Examples
+    --------
+    >>> content_text("尊敬的领导:您好!小区停水三天。谢谢!")
+    '小区停水三天。'
+    """
+    return strip_boilerplate(normalized) or normalized
+
+
 def _feature_text(normalized: str) -> str:
-    return (strip_boilerplate(normalized) or normalized)[:MAX_TEXT_CHARS]
+    return content_text(normalized)[:MAX_TEXT_CHARS]
 
 
 class HotlineClassifier(ClassifierMixin, BaseEstimator):

@@ -164,7 +164,7 @@ class _Writer:
 
 def _route_chunk(route_many, records: list[Record], text_columns: list[str], input_columns, names):
     """Return the output rows of ``records``; ``route_many`` is called once."""
-    from .model import MAX_TEXT_CHARS
+    from .model import MAX_TEXT_CHARS, content_text
 
     out, texts, routed_at = [], [], []
     for record in records:
@@ -173,7 +173,8 @@ def _route_chunk(route_many, records: list[Record], text_columns: list[str], inp
         text, error = record_text(record, text_columns)
         notes, length = [], 0
         if text is not None:
-            length = len(normalize_text(text))
+            normalized = normalize_text(text)
+            length = len(content_text(normalized)) if normalized else 0
             if length == 0:
                 error = "no text left after cleaning"
             elif length > MAX_TEXT_CHARS:

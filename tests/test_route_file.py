@@ -337,3 +337,16 @@ def test_memory_stays_flat_however_long_the_file(tmp_path):
         rows, peaks[n] = _peak_rss_kib(src, tmp_path / f"{n}.out.csv")
         assert rows == n
     assert peaks[100_000] - peaks[2_000] < 20 * 1024, peaks
+
+
+def test_the_cut_note_counts_the_text_the_model_reads(tmp_path):
+    # Boilerplate is stripped before the length cut, so a text over the limit only
+    # because of a salutation is not cut, and its note says nothing about it.
+    body = "小区停水" * (MAX_TEXT_CHARS // 4)
+    src = tmp_path / "a.csv"
+    src.write_text(f"id,text\n1,尊敬的领导:您好!{body}\n2,{body}再停水\n", encoding="utf-8")
+    summary = route_file(src, tmp_path / "out.csv", CountingModel())
+    _, out = read_csv_out(tmp_path / "out.csv")
+    assert out[0]["note"] == ""
+    assert out[1]["note"] == f"text cut to {MAX_TEXT_CHARS} of {MAX_TEXT_CHARS + 3} characters"
+    assert summary.cut == 1
