@@ -1,7 +1,8 @@
 """Reading tables of complaints: CSV, TSV, JSONL and XLSX, streamed row by row.
 
 Text files are decoded as UTF-8 (with or without BOM) or GB18030 (a superset of GBK and
-GB2312), detected from the first MiB unless an encoding is given. Rows are numbered as a
+GB2312), detected from the first MiB unless an encoding is given; CSV and TSV lines may end
+in ``\\r\\n``, ``\\n`` or ``\\r``. Rows are numbered as a
 spreadsheet shows them: in CSV, TSV and XLSX the header is row 1, so the first data row is
 row 2; in JSONL a row's number is its line number.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,6 +50,15 @@ SNIFF_BYTES = 1 << 20
 
 # One field may hold a whole long complaint; the csv module's default limit is 128 KiB.
 _FIELD_LIMIT = 1 << 28
+
+# CSV and TSV lines end in \r\n, \n or, from old Mac Excel, \r alone. Neither byte occurs
+# inside a UTF-8 or GB18030 character, so the bytes can be split before decoding.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_CHUNK_BYTES = 1 << 16
+
+# Half of a UTF-16 pair: JSON can spell one (\ud83d), an XLSX cell too (_xD83D_); it cannot
+# be written as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InputError(ValueError):
@@ -105,7 +116,8 @@ class TableStream:
     encoding : str or None
         The text encoding read, or ``None`` for XLSX.
     total : int or None
-        Size of the input for a progress bar: bytes of a text file, data rows of a sheet.
+        Size of the input for a progress bar: bytes of a text file, or the data rows a
+        sheet declares (``None`` if it declares none; the declaration may be wrong).
     """
 
     def __init__(self, path: Path, fmt: str, encoding: str | None):
@@ -128,7 +140,8 @@ class TableStream:
         except BaseException:
             self.close()
             raise
-        self._records = _drop_trailing_blank(records)
+        # JSONL drops its trailing blank lines itself
+        self._records = records if fmt == "jsonl" else _drop_trailing_blank(records)
 
     @property
     def done(self) -> int:
@@ -155,10 +168,20 @@ class TableStream:
         return InputError(f"{self.path}: {where + ': ' if where else ''}{problem}")
 
     # ------------------------------------------------------------------ text files
-    def _lines(self) -> Iterator[str]:
-        """Decode the file line by line, so a bad byte is reported with its offset and line."""
-        decoder = codecs.getincrementaldecoder(self.encoding)()
-        for lineno, raw in enumerate(self._file, start=1):
+    def _lines(self, any_line_end: bool = False) -> Iterator[str]:
+        """Decode the file line by line, so a bad byte is reported with its offset and line.
+
+        Lines end at ``\\n``; with ``any_line_end`` also at ``\\r\\n`` and a lone ``\\r``.
+        """
+        raw_lines = _split_lines(self._file) if any_line_end else self._file
+        # A UTF-8 BOM is skipped here, not by the utf-8-sig codec, so that it is also skipped
+        # when utf-8 is named and byte offsets on line 1 count it.
+        utf8 = codecs.lookup(self.encoding).name in ("utf-8", "utf-8-sig")
+        decoder = codecs.getincrementaldecoder("utf-8" if utf8 else self.encoding)()
+        for lineno, raw in enumerate(raw_lines, start=1):
+            if lineno == 1 and utf8 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+                self._done += len(codecs.BOM_UTF8)
             if b"\0" in raw:
                 at = self._done + raw.index(b"\0")
                 raise self._error(f"line {lineno}, byte {at}", "NUL byte: binary data, not text")
@@ -178,11 +201,12 @@ class TableStream:
 
     def _open_delimited(self, delimiter: str):
         csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-        reader = csv.reader(self._lines(), delimiter=delimiter)
+        # strict: a stray or unclosed quote is an error, not a field that swallows what follows
+        reader = csv.reader(self._lines(any_line_end=True), delimiter=delimiter, strict=True)
         try:
             header = next(reader, None)
         except csv.Error as e:
-            raise self._error("row 1", f"broken header: {e}") from None
+            raise self._error("row 1", f"broken header: {_csv_problem(e)}") from None
         if not header:
             raise self._error("row 1", "no header row")
         columns = _name_columns(header, self._error)
@@ -195,8 +219,8 @@ class TableStream:
                     fields = next(reader)
                 except StopIteration:
                     return
-                except csv.Error as e:
-                    raise self._error(f"row {row} (byte {self._done})", str(e)) from None
+                except csv.Error as e:  # named by the row where the broken record began
+                    raise self._error(f"row {row} (byte {self._done})", _csv_problem(e)) from None
                 yield _record(row, columns, fields)
 
         return columns, records()
@@ -208,7 +232,7 @@ class TableStream:
         for lineno, line in lines:
             record = _json_record(lineno, line)
             pending.append(record)
-            if record.problem is None and record.values:
+            if record.values:
                 columns = list(record.values)
                 break
         if columns is None:
@@ -216,7 +240,15 @@ class TableStream:
 
         def records() -> Iterator[Record]:
             yield from pending
+            # Only whitespace-only lines at the end are not rows: an object with empty
+            # values still has keys (an id), so it is a row.
+            blank: list[Record] = []
             for lineno, line in lines:
+                if not line.strip():
+                    blank.append(Record(lineno, {}))
+                    continue
+                yield from blank
+                blank.clear()
                 yield _json_record(lineno, line)
 
         return columns, records()
@@ -224,30 +256,117 @@ class TableStream:
     # ------------------------------------------------------------------------ XLSX
     def _open_xlsx(self):
         from openpyxl import load_workbook
+        from openpyxl.utils.escape import unescape
 
         try:
             self._workbook = load_workbook(self.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
             raise self._error("", f"not a readable XLSX workbook ({e})") from None
         sheet = self._workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = list(next(rows, None) or [])
+        # The sheet's <dimension> may be wrong (Apache POI's streaming writer declares "A1")
+        # or missing: read every row present. The declared rows serve only for progress.
+        declared_rows = sheet.max_row
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows()
+        header = [_xlsx_value(cell, unescape)[0] for cell in next(rows, ())]
         while header and header[-1] in (None, ""):
             header.pop()
         if not header:
             raise self._error("row 1", f"no header row in sheet {sheet.title!r}")
         columns = _name_columns(["" if h is None else str(h) for h in header], self._error)
-        total = max((sheet.max_row or 1) - 1, 0) or None
+        total = declared_rows - 1 if declared_rows and declared_rows > 1 else None
 
         def records() -> Iterator[Record]:
             for row, cells in enumerate(rows, start=2):
                 self._done += 1
-                cells = list(cells)
-                while len(cells) > len(columns) and cells[-1] in (None, ""):
-                    cells.pop()
-                yield _record(row, columns, cells)
+                values, problems = [], []
+                for i, cell in enumerate(cells):
+                    value, problem = _xlsx_value(cell, unescape)
+                    values.append(value)
+                    if problem:
+                        where = repr(columns[i]) if i < len(columns) else f"{i + 1}"
+                        problems.append(f"column {where} holds {problem}")
+                while len(values) > len(columns) and values[-1] in (None, ""):
+                    values.pop()
+                # a row's XML omits its trailing empty cells
+                values += [None] * (len(columns) - len(values))
+                record = _record(row, columns, values)
+                if problems:
+                    record.problem = "; ".join(filter(None, [record.problem, *problems]))
+                yield record
 
         return columns, records(), total
+
+
+def _split_lines(file) -> Iterator[bytes]:
+    """Yield the lines of a binary file, each with its ending: ``\\r\\n``, ``\\r`` or ``\\n``."""
+    line: list[bytes] = []  # the part of a line read so far
+    while chunk := file.read(_CHUNK_BYTES):
+        if chunk.endswith(b"\r"):
+            chunk += file.read(1)  # keep a \r\n in one chunk
+        start = 0
+        for end in _LINE_END.finditer(chunk):
+            line.append(chunk[start : end.end()])
+            yield b"".join(line)
+            line.clear()
+            start = end.end()
+        if start < len(chunk):
+            line.append(chunk[start:])
+    if line:
+        yield b"".join(line)
+
+
+def _csv_problem(error: csv.Error) -> str:
+    message = str(error)
+    if "expected after" in message or "unexpected end of data" in message:
+        message = (
+            f"broken quoting ({message}): a field that starts with a double quote must end "
+            "with one, and a double quote inside it must be doubled"
+        )
+    return message
+
+
+class ExcelError(str):
+    """An Excel error value (``#N/A``, ``#REF!``) read from a cell: written out as it is,
+    but refused as a text to route (:func:`record_text`)."""
+
+
+def _xlsx_value(cell, unescape) -> tuple[object, str | None]:
+    """Return a cell's value and, for an Excel error or a lone surrogate, the problem."""
+    value = cell.value
+    if cell.data_type == "e":  # #N/A, #REF!, ...: kept, but not text to route
+        return ExcelError(value), None
+    if not isinstance(value, str):
+        return value, None
+    # Excel stores control characters as _xHHHH_ escapes (a carriage return as _x000D_).
+    # openpyxl has already turned the escaped underscore _x005F_ of shared strings into "_".
+    value, found = _replace_surrogates(unescape(value))
+    return value, _surrogate_problem(found)
+
+
+def _replace_surrogates(value, found: set | None = None):
+    """Return ``(value, found)``: lone surrogates in every string of ``value`` (keys too)
+    replaced by U+FFFD, and the set of those replaced."""
+    found = set() if found is None else found
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            found.update(_SURROGATE.findall(value))
+            value = _SURROGATE.sub("\ufffd", value)
+    elif isinstance(value, dict):
+        value = {
+            _replace_surrogates(k, found)[0]: _replace_surrogates(v, found)[0]
+            for k, v in value.items()
+        }
+    elif isinstance(value, list):
+        value = [_replace_surrogates(v, found)[0] for v in value]
+    return value, found
+
+
+def _surrogate_problem(found: set) -> str | None:
+    if not found:
+        return None
+    codes = ", ".join(f"\\u{ord(c):04x}" for c in sorted(found))
+    return f"a lone surrogate {codes} (half of a UTF-16 pair), replaced by U+FFFD"
 
 
 def _name_columns(header: list[str], error) -> list[str]:
@@ -287,6 +406,10 @@ def _json_record(lineno: int, line: str) -> Record:
         return Record(lineno, {}, f"not valid JSON ({e.msg}, column {e.colno}): {stripped}")
     if not isinstance(obj, dict):
         return Record(lineno, {}, f"not a JSON object: {stripped}")
+    if "\\u" in stripped:  # an escape may spell a lone surrogate, which cannot be written
+        obj, found = _replace_surrogates(obj)
+        if found:
+            return Record(lineno, obj, f"JSON text with {_surrogate_problem(found)}")
     return Record(lineno, obj)
 
 
@@ -469,6 +592,8 @@ def record_text(record: Record, columns: list[str]) -> tuple[str | None, str | N
         value = record.values.get(col)
         if value is None:
             continue
+        if isinstance(value, ExcelError):
+            return None, f"column {col!r} holds the Excel error value {value}"
         if not isinstance(value, str):
             return None, f"column {col!r} holds a {type(value).__name__}, not text: {value!r}"
         parts.append(value)
