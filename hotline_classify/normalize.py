@@ -26,10 +26,15 @@ PLACEHOLDERS: dict[str, str] = {
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 
 # Order matters: longer and more specific patterns first, so that an ID-card number is
-# not taken for a phone number, nor an e-mail address for a URL. "Not after a digit" is
+# not taken for a phone number, nor an e-mail address for a URL; a run of 7 or more digits
+# that no mask took (an order, account or QQ number) comes last. "Not after a digit" is
 # written as the first character followed by (?<![0-9].) rather than a leading (?<![0-9]):
 # the same matches, but the regex engine can then skip ahead to candidate characters
-# instead of trying every position.
+# instead of trying every position. A pattern that starts with a run of digits or letters
+# starts only where the run does (else the engine rescans the run from each of its
+# characters: quadratic time on a long run); where the run may start with another
+# character ("*", ".", "_" ...) the guard is (?<![A-Za-z0-9]{2}), "not a letter or digit
+# after a letter or digit", which keeps every match as it was.
 #
 # Each mask comes with a clue: something every match of the mask contains ("@", "[",
 # three digits in a row ...). A mask runs only if its clue is in the text, so on most texts
@@ -45,6 +50,7 @@ _7_DIGITS = re.compile(r"[0-9][0-9]{6}")
 _MOBILE = re.compile(r"1[3-9][0-9]")
 _UNIT = re.compile(r"单元(?<=[0-9]单元)")
 _FLAT = re.compile(r"-[0-9]{3}")
+_SEP_4_DIGITS = re.compile(r"[-.][0-9]{4}")
 _HOUSE_NUMBER = re.compile(r"号(?<=[0-9]号)")
 _DOOR = re.compile(r"门(?<=[0-9]门)[0-9]{3}")
 
@@ -64,7 +70,10 @@ def _clues(text: str) -> dict[str, bool]:
         "3 digits": number,
         "7 digits": number and _7_DIGITS.search(text, digits.start()) is not None,
         "1[3-9]x": number and _MOBILE.search(text) is not None,
+        "X": number and ("X" in text or "x" in text or "*" in text),
+        "-xxxx": number and ("-" in text or "." in text) and _SEP_4_DIGITS.search(text) is not None,
         "400/800": number and ("400" in text or "800" in text),
+        "0-9": digit is not None,
         "栋": digit is not None and ("栋" in text or "幢" in text or "楼" in text or "座" in text),
         "x单元": digit is not None and _UNIT.search(text) is not None,
         "-xxx": number and _FLAT.search(text) is not None,
@@ -83,9 +92,23 @@ _MASKS: list[tuple[re.Pattern[str], str, str | None]] = [
     (re.compile(r"[\[【](?:门牌号|地址|详细地址)[\]】]"), "address", "["),
     (re.compile(r"[\[【](?:邮箱|电子邮箱)[\]】]"), "email", "["),
     (re.compile(r"0(?<![0-9].)000-0000000(?![0-9])"), "phone", "7 digits"),
-    (re.compile(r"[A-Za-z0-9]*\*{4,}[A-Za-z0-9]*"), "masked", "****"),
+    (
+        re.compile(
+            r"[A-Za-z0-9*](?<![A-Za-z0-9]{2})(?:(?<=\*)\*{3,}|(?<!\*)[A-Za-z0-9]*\*{4,})"
+            r"[A-Za-z0-9]*"
+        ),
+        "masked",
+        "****",
+    ),
     # Raw personal data.
-    (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"), "email", "@"),
+    (
+        re.compile(
+            r"[A-Za-z0-9._%+\-](?<![A-Za-z0-9]{2})[A-Za-z0-9._%+\-]*"
+            r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+        ),
+        "email",
+        "@",
+    ),
     (
         re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.I),
         "url",
@@ -103,10 +126,16 @@ _MASKS: list[tuple[re.Pattern[str], str, str | None]] = [
         "id_card",
         "7 digits",
     ),
+    # An ID-card number partly masked by the export: 1101011990XXXX1234.
+    (
+        re.compile(r"[1-9](?<![0-9].)[0-9]{5}(?=[0-9]{0,11}[Xx*])[0-9Xx*]{12}(?![0-9A-Za-z])"),
+        "id_card",
+        "X",
+    ),
     (
         re.compile(
             r"(?:(?:\+(?<![0-9].)8|8(?<![0-9].))6[- ]?1|1(?<![0-9].))"
-            r"[3-9][0-9](?:[- ]?[0-9*]{4}){2}(?![0-9])"
+            r"[3-9][0-9](?:[-. ]?(?:[0-9*]{4}|[Xx]{4})){2}(?![0-9])"
         ),
         "phone",
         "1[3-9]x",
@@ -117,19 +146,37 @@ _MASKS: list[tuple[re.Pattern[str], str, str | None]] = [
         "3 digits",
     ),
     (re.compile(r"[3-9](?<![0-9].)[0-9]{15,18}(?![0-9])"), "bank_card", "7 digits"),
-    (re.compile(r"0(?<![0-9].)[1-9][0-9]{1,2}[- ]?[2-9][0-9]{6,7}(?![0-9])"), "phone", "7 digits"),
-    (re.compile(r"[48](?<![0-9].)00[- ]?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"), "phone", "400/800"),
+    # A landline number with its area code: 0731-84123456, 010-8123-4567, 010.8123.4567.
     (
-        re.compile(rf"[{_PROVINCES}][A-Za-z][ ·]?[A-Za-z0-9]{{5,6}}(?![A-Za-z0-9])"),
+        re.compile(r"0(?<![0-9].)[1-9][0-9]{1,2}[-. ]?[2-9][0-9]{2,3}[-.]?[0-9]{4}(?![0-9])"),
+        "phone",
+        "3 digits",
+    ),
+    (re.compile(r"[48](?<![0-9].)00[- ]?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"), "phone", "400/800"),
+    # A local number without its area code, 8123-4567 or 8123.4567; not a range of years
+    # (2019-2021) or of round amounts (3000-5000元).
+    (
+        re.compile(
+            r"[2-9](?<![0-9].)[0-9]{3}[-.][0-9]{4}(?![0-9])"
+            r"(?<!20[0-9]{2}[-.](?:19|20)[0-9]{2})(?<![0-9]{3}0[-.][0-9]{3}0)"
+        ),
+        "phone",
+        "-xxxx",
+    ),
+    # A plate has a digit after the province and the letter: not 新MacBook.
+    (
+        re.compile(
+            rf"[{_PROVINCES}][A-Za-z][ ·]?(?=[A-Za-z]{{0,5}}[0-9])[A-Za-z0-9]{{5,6}}(?![A-Za-z0-9])"
+        ),
         "plate",
-        None,
+        "0-9",
     ),
     (
-        re.compile(r"[0-9]+(?:栋|幢|号楼|座)[0-9]+(?:单元|门)?[0-9]*(?:室|号|户)?"),
+        re.compile(r"[0-9](?<![0-9].)[0-9]*(?:栋|幢|号楼|座)[0-9]+(?:单元|门)?[0-9]*(?:室|号|户)?"),
         "address",
         "栋",
     ),
-    (re.compile(r"[0-9]+单元[0-9]+(?:室|号|户)"), "address", "x单元"),
+    (re.compile(r"[0-9](?<![0-9].)[0-9]*单元[0-9]+(?:室|号|户)"), "address", "x单元"),
     (
         re.compile(r"[0-9](?<![0-9].)[0-9]{0,2}-[0-9]{1,2}-[0-9]{3,4}(?:室|号)"),
         "address",
@@ -142,6 +189,9 @@ _MASKS: list[tuple[re.Pattern[str], str, str | None]] = [
         "x号",
     ),
     (re.compile(r"(?<![0-9])[0-9]+门[0-9]{3,4}(?:室|号)?"), "address", "x门xxx"),
+    # Any other run of 7 or more digits: an identifier, never a quantity worth a weight
+    # (nor a way for 12345 inside an order number to vote for the 12345 line).
+    (re.compile(r"[0-9](?<![0-9].)[0-9]{6,}"), "masked", "7 digits"),
 ]
 _REPLACEMENTS = {kind: f" {placeholder} " for kind, placeholder in PLACEHOLDERS.items()}
 
@@ -176,7 +226,8 @@ def _nfkc(text: str) -> str:
 
 def mask_personal_data(text: str) -> str:
     """Replace phone, ID-card and bank-card numbers, e-mail addresses, URLs, licence
-    plates and house-level addresses with placeholder tokens.
+    plates, house-level addresses and any other run of 7 or more digits with placeholder
+    tokens.
 
     Examples
     --------

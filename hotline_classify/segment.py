@@ -13,13 +13,16 @@ import hashlib
 import logging
 import re
 import threading
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from .datasets import data_path
 
 #: Numbers that mean something to a dispatcher and are kept as they are; every other
 #: number becomes the token ``NUM`` so that amounts and dates do not each learn a weight.
+#: A number is a cut word of digits, separators (``- . / :``) and the masks ``X``, ``x``
+#: and ``*``, with at least one digit: ``3500``, ``2023-01-05``, ``010-8123-4567``,
+#: ``138XXXX5678``; ``rjieba`` keeps such a run as one word where ``jieba`` cuts it up.
 KEPT_NUMBERS = frozenset({"12345", "12315", "12365", "110", "119", "120", "122", "315", "3.15"})
 NUMBER_TOKEN = "NUM"
 
@@ -29,7 +32,7 @@ NUMBER_TOKEN = "NUM"
 BACKENDS = ("jieba", "rjieba")
 DEFAULT_BACKEND = "rjieba"
 
-_NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
+_NUMBER = re.compile(r"[-./:Xx*]*[0-9][-./:Xx*0-9]*")
 _WORD = re.compile(r"\w", re.UNICODE)
 _INIT_LOCK = threading.Lock()
 #: Built engines by segmenter class and user dictionary path, with a hash of the
@@ -127,7 +130,6 @@ class _Segmenter:
         if self._tokenizer is None:
             with _INIT_LOCK:
                 if self._tokenizer is None:
-                    self._stop = self.stop_word_set
                     # Segmenters with the same backend and dictionary share one engine
                     # (about 25 MB and 0.05 s each): a model holds two, one per word block.
                     path = self.user_dict_path
@@ -141,6 +143,11 @@ class _Segmenter:
                     self._tokenizer = _ENGINES[key][1]
         return self._tokenizer
 
+    @cached_property
+    def _stop(self) -> frozenset[str]:
+        # Read on first use, not with the engine: token() needs it on a fresh segmenter.
+        return self.stop_word_set
+
     def _build_engine(self):
         raise NotImplementedError
 
@@ -151,7 +158,7 @@ class _Segmenter:
         """What one cut word becomes: itself, ``NUM``, or ``''`` (dropped)."""
         if not _WORD.search(word) or word in self._stop:
             return ""
-        if _NUMBER.match(word) and word not in KEPT_NUMBERS:
+        if _NUMBER.fullmatch(word) and word not in KEPT_NUMBERS:
             return NUMBER_TOKEN
         return word
 
@@ -170,7 +177,10 @@ class _Segmenter:
 
     def token(self, word: str) -> str:
         """Return what one cut word becomes: itself, ``NUM``, or ``''`` (dropped)."""
-        return self._memo[word]
+        memo = self._memo
+        if len(memo) >= _MAX_MEMO:
+            memo.clear()
+        return memo[word]
 
 
 class JiebaSegmenter(_Segmenter):

@@ -35,9 +35,9 @@ def test_personal_data_is_masked(raw, secret, placeholder):
 
 @pytest.mark.parametrize(
     "raw",
-    ["2020-10-15日在店里", "价格12000元", "订单号202011150012345678", "第3期还款542.2元"],
+    ["2020-10-15日在店里", "价格12000元", "第3期还款542.2元"],
 )
-def test_dates_amounts_and_order_numbers_are_kept(raw):
+def test_dates_and_amounts_are_kept(raw):
     out = normalize_text(raw)
     assert not any(p in out for p in PLACEHOLDERS.values())
 

@@ -299,7 +299,8 @@ def test_evidence_rounds_near_halves_as_pythons_round_does():
         ("电话13812345678", "电话 MASKPHONE"),
         ("+86 138 1234 5678", "MASKPHONE"),
         ("8613812345678", "MASKPHONE"),
-        ("编号913812345678", "编号913812345678"),  # a digit before: not a phone number
+        # A digit before: not a phone number, but a run of 7 or more digits all the same.
+        ("编号913812345678", "编号 MASKNUM"),
         ("卡号6222 0212 3456 7890", "卡号 MASKCARD"),
         ("96222 0212 3456 7890", "96222 0212 3456 7890"),
         ("热线400-123-4567", "热线 MASKPHONE"),
