@@ -4,7 +4,9 @@ words of the opening sentence."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
+from numbers import Integral
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -148,12 +150,35 @@ def make_vectorizer(
 
 
 def drop_lead_without_words(vectorizer: FeatureUnion, texts: list[str]) -> FeatureUnion:
-    """Set the ``lead`` part of an unfitted vectorizer to ``'drop'`` if no text has an
-    opening sentence with words in it (a training set of one-sentence texts), where
-    fitting it would fail on an empty vocabulary. Returns the vectorizer."""
-    parts = dict(vectorizer.transformer_list)
-    lead = parts.get(LEAD_PREFIX[:-2])
-    if lead not in (None, "drop") and not any(lead.build_analyzer()(t) for t in texts):
+    """Set the ``lead`` part of an unfitted vectorizer to ``'drop'`` if it would keep no
+    word: no text has an opening sentence with words in it (a training set of one-sentence
+    texts), or no such word is in as many opening sentences as its ``min_df`` asks (nor in
+    at most ``max_df``), where fitting it would fail on an empty vocabulary. Returns the
+    vectorizer.
+
+    Examples
+    --------
+    >>> from hotline_classify.segment import JiebaSegmenter
+    >>> texts = ["小区停水三天。已经反映多次", "商家拒绝退款。请处理", "物业乱收费"]
+    >>> vec = make_vectorizer(JiebaSegmenter(), lead_weight=1.0, min_df=2)
+    >>> drop_lead_without_words(vec, texts).get_params()["lead"]
+    'drop'
+    """
+    lead = dict(vectorizer.transformer_list).get(LEAD_PREFIX[:-2])
+    if lead in (None, "drop"):
+        return vectorizer
+    n = len(texts)
+    # The document counts TfidfVectorizer keeps a word between (see its fit).
+    low = lead.min_df if isinstance(lead.min_df, Integral) else lead.min_df * n
+    high = lead.max_df if isinstance(lead.max_df, Integral) else lead.max_df * n
+    analyze = lead.build_analyzer()
+    seen: Counter = Counter()
+    for text in texts:
+        words = set(analyze(text))
+        seen.update(words)
+        if high >= n and any(seen[w] >= low for w in words):
+            return vectorizer  # a word is kept already, whatever the other texts hold
+    if not any(low <= count <= high for count in seen.values()):
         vectorizer.set_params(**{LEAD_PREFIX[:-2]: "drop"})
     return vectorizer
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -100,7 +101,42 @@ def _feature_text(normalized: str) -> str:
     return content_text(normalized)[:MAX_TEXT_CHARS]
 
 
-class HotlineClassifier(ClassifierMixin, BaseEstimator):
+class HotlineScoreMixin(ClassifierMixin):
+    """scikit-learn's ``ClassifierMixin`` with a ``score`` that reads hotline labels as
+    ``fit`` does; shared by this package's classifiers."""
+
+    def score(self, X: Iterable[str], y: Iterable, sample_weight: Sequence[float] | None = None):
+        """Return the accuracy of the predicted hotlines.
+
+        The labels are read as :meth:`fit` reads them, so the ``y`` that trained a model
+        also scores it (``12345``, ``12345.0`` and ``'12345热线'`` are all ``'12345'``).
+
+        Parameters
+        ----------
+        X : iterable of str
+            Complaint texts.
+        y : iterable
+            True hotline of each text, in any form :meth:`fit` accepts.
+        sample_weight : sequence of float or None, default=None
+            Weight of each row.
+
+        Returns
+        -------
+        float
+            The (weighted) share of texts routed to their true hotline.
+
+        Raises
+        ------
+        ValueError
+            On an empty text, an unknown hotline label (naming its row), or a number of
+            labels other than the number of texts.
+        """
+        texts = check_texts(X)
+        hotlines = _check_hotlines(y, len(texts))
+        return super().score(texts, hotlines, sample_weight=sample_weight)
+
+
+class HotlineClassifier(HotlineScoreMixin, BaseEstimator):
     """Route Chinese complaints to the 12345 or 12315 hotline and name the matter type.
 
     Text is cleaned (:func:`~hotline_classify.normalize.normalize_text`), segmented
@@ -228,7 +264,8 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         y : iterable
             Hotline of each text: ``'12345'`` or ``'12315'`` (integers accepted).
         categories : sequence of str or None, default=None
-            Matter type of each text; empty strings or ``None`` mark rows without one.
+            Matter type of each text; empty strings, ``None`` and missing values (NaN,
+            ``pd.NA``) mark rows without one.
         sample_weight : sequence of float or None, default=None
             Weight of each row in both models (e.g. less for weakly labelled rows).
         category_weight : sequence of float or None, default=None
@@ -295,7 +332,7 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
         self.category_hotline_ = {}
         if categories is None:
             return
-        cats = np.array(["" if c is None else str(c).strip() for c in categories], dtype=object)
+        cats = _category_labels(categories)
         if len(cats) != len(hotlines):
             raise ValueError(f"got {len(cats)} categories for {len(hotlines)} texts")
         has = cats != ""
@@ -368,6 +405,8 @@ class HotlineClassifier(ClassifierMixin, BaseEstimator):
 
     def _route_here(self, X: list[str]) -> list[Route]:
         check_is_fitted(self, "hotline_model_")
+        if not X:
+            return []
         normalized = normalize_texts(X)
         features = fast_transform(self.vectorizer_, [_feature_text(t) for t in normalized])
         proba = self.hotline_model_.predict_proba(features)
@@ -496,6 +535,22 @@ def _check_weights(weights, n: int, kind: str) -> np.ndarray | None:
         )
         raise ValueError(f"got {got} for {n} texts")
     return weights
+
+
+def _is_missing(value) -> bool:
+    """Whether ``value`` is a missing value: ``None``, NaN, or pandas' ``NA``/``NaT`` (what
+    pandas reads from an empty cell)."""
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    pandas = sys.modules.get("pandas")  # only a pandas value can be one of its own
+    return pandas is not None and (value is pandas.NA or value is pandas.NaT)
+
+
+def _category_labels(categories) -> np.ndarray:
+    """Return each category as a stripped str, ``''`` for none (missing or empty)."""
+    return np.array(["" if _is_missing(c) else str(c).strip() for c in categories], dtype=object)
 
 
 def _check_hotlines(y, n: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.preprocessing import normalize
@@ -26,13 +26,20 @@ from sklearn.utils.validation import check_is_fitted
 from .emergency import detect_emergencies
 from .fastvec import char_ngram_keys
 from .io import InputError, choose_text_columns, open_table, record_text, require_column
-from .model import DEFAULT_REVIEW_THRESHOLD, _check_hotlines, check_texts, clean_texts
+from .model import (
+    DEFAULT_REVIEW_THRESHOLD,
+    HotlineScoreMixin,
+    _category_labels,
+    _check_hotlines,
+    check_texts,
+    clean_texts,
+)
 from .routing import Route, assemble_routes
 from .segment import backend_of, make_segmenter
 from .taxonomy import CATEGORIES, CATEGORY_HOTLINE, HOTLINES, canonical_hotline
 
 
-class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
+class OnlineHotlineClassifier(HotlineScoreMixin, BaseEstimator):
     """Route complaints with a linear model trained chunk by chunk (``partial_fit``).
 
     Text is cleaned and segmented as in :class:`~hotline_classify.HotlineClassifier`;
@@ -189,6 +196,10 @@ class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
         texts = clean_texts(X)
         hotlines = _check_hotlines(y, len(texts))
         cats = _check_categories(categories, len(texts))
+        return self._learn(texts, hotlines, cats)
+
+    def _learn(self, texts: list[str], hotlines: np.ndarray, cats: np.ndarray):
+        """:meth:`partial_fit` on a chunk already cleaned and checked."""
         train = np.ones(len(texts), dtype=bool)
         if self.calibration_every:
             rows = np.arange(self._n_rows_seen, self._n_rows_seen + len(texts))
@@ -236,24 +247,29 @@ class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: Iterable[str], y: Iterable, categories: Sequence | None = None):
         """Train from scratch on in-memory texts, ``n_epochs`` passes of ``chunk_size`` rows.
 
+        Every text, label and category is checked before training starts (each text is
+        cleaned once, not once per pass).
+
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            On an empty text, an unknown hotline or category (naming its index in ``X``),
+            or a number of labels or categories other than the number of texts.
         """
-        texts = check_texts(X)
-        labels = list(y)
-        cats = None if categories is None else list(categories)
+        texts = clean_texts(X)
+        hotlines = _check_hotlines(y, len(texts))
+        cats = _check_categories(categories, len(texts))
 
         def chunks():
             for start in range(0, len(texts), self.chunk_size):
                 stop = start + self.chunk_size
-                yield (
-                    texts[start:stop],
-                    labels[start:stop],
-                    None if cats is None else cats[start:stop],
-                )
+                yield texts[start:stop], hotlines[start:stop], cats[start:stop]
 
-        return self._fit_epochs(chunks)
+        return self._fit_epochs(chunks, self._learn)
 
     def fit_csv(
         self,
@@ -286,17 +302,18 @@ class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
         return self._fit_epochs(
             lambda: iter_labelled_csv(
                 path, text_columns, label_column, category_column, self.chunk_size
-            )
+            ),
+            self.partial_fit,
         )
 
-    def _fit_epochs(self, make_chunks):
+    def _fit_epochs(self, make_chunks, learn):
         self._start()
         for epoch in range(self.n_epochs):
             self._n_rows_seen = 0  # the same rows are held out in every pass
             self._held_out, self._n_held_out_seen = [], 0
             self._rng = random.Random(self.random_state)
             for texts, labels, cats in make_chunks():
-                self.partial_fit(texts, labels, cats)
+                learn(texts, labels, cats)
             if epoch == 0:
                 rows = self.n_training_rows_
         if self.n_training_rows_ == 0:
@@ -337,6 +354,8 @@ class OnlineHotlineClassifier(ClassifierMixin, BaseEstimator):
         """Route many texts; the results are in input order."""
         check_is_fitted(self, "hotline_model_")
         X = check_texts(X)
+        if not X:
+            return []
         texts = clean_texts(X)
         word_terms = [self._word_terms(t) for t in texts]
         features = self._features(texts, word_terms)
@@ -406,7 +425,7 @@ def _hash_keys(keys: np.ndarray, n_features: int) -> np.ndarray:
 def _check_categories(categories, n: int) -> np.ndarray:
     if categories is None:
         return np.array([""] * n, dtype=object)
-    cats = np.array(["" if c is None else str(c).strip() for c in categories], dtype=object)
+    cats = _category_labels(categories)
     if len(cats) != n:
         raise ValueError(f"got {len(cats)} categories for {n} texts")
     for i, c in enumerate(cats):
