@@ -96,7 +96,7 @@ class TrainingSet:
 
 def _read_pool(data_dir: Path) -> list[dict[str, str]]:
     with open(data_dir / "real_pool.csv", encoding="utf-8", newline="") as f:
-        return [r for r in csv.DictReader(f) if (r["title"] or r["text"]).strip()]
+        return [r for r in csv.DictReader(f) if join_title(r["title"], r["text"]).strip()]
 
 
 def build_real_training_set(

@@ -22,6 +22,7 @@ ROUTE_COLUMNS: dict[str, str] = {
     "category": "string",
     "confidence": "double",
     "needs_review": "boolean",
+    "redirect": "string",
     "evidence": "string",
     "error": "string",
 }
@@ -79,6 +80,7 @@ def route_pandas(model, frame, text_column: str = "text", title_column: str | No
         columns["category"][i] = route.category
         columns["confidence"][i] = route.confidence
         columns["needs_review"][i] = route.needs_review
+        columns["redirect"][i] = route.redirect
         columns["evidence"][i] = json.dumps(route.to_dict()["evidence"], ensure_ascii=False)
     out = frame.copy()
     for name, values in columns.items():

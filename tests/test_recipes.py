@@ -101,6 +101,19 @@ def test_labels_of_another_pool_are_refused(tmp_path):
         build_real_training_set(tmp_path)
 
 
+def test_a_pool_row_with_a_blank_title_and_a_real_text_is_kept(tmp_path):
+    from hotline_classify.recipes import _read_pool
+
+    fields = ["id", "title", "text", "weak_hotline", "slice", "dataset", "source_label"]
+    with open(tmp_path / "real_pool.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fields)
+        writer.writeheader()
+        writer.writerow(dict.fromkeys(fields, "") | {"id": "A1", "title": "  ", "text": "停水"})
+        writer.writerow(dict.fromkeys(fields, "") | {"id": "A2", "title": " ", "text": " "})
+        writer.writerow(dict.fromkeys(fields, "") | {"id": "A3", "title": "退款", "text": ""})
+    assert [r["id"] for r in _read_pool(tmp_path)] == ["A1", "A3"]
+
+
 def test_train_real_reports_on_gold_dev():
     model, report = train_real(consumer_rows=300)
     assert isinstance(model, HotlineClassifier)

@@ -49,6 +49,7 @@ def test_routes_every_row_like_route_many(spark, small_model, tickets):
     assert list(got["hotline"]) == [r.hotline for r in expected]
     assert list(got["category"]) == [r.category for r in expected]
     assert list(got["needs_review"]) == [r.needs_review for r in expected]
+    assert list(got["redirect"]) == [r.redirect for r in expected]
     assert got["confidence"].tolist() == pytest.approx([r.confidence for r in expected])
     first = json.loads(got["evidence"].iloc[0])
     assert [tuple(e) for e in first] == list(expected[0].evidence)
@@ -80,3 +81,10 @@ def test_a_batch_with_an_unroutable_text_still_routes_the_others(small_model):
     assert out["error"].isna().tolist() == [True, False, True]
     assert out["error"][1] == "text is empty after cleaning"
     assert out["hotline"].tolist() == ["12315", None, "12345"]
+
+
+def test_an_emergency_keeps_its_redirect(default_model):
+    frame = pd.DataFrame({"text": ["楼下饭店着火了，浓烟很大，有人被困在三楼", "小区停水三天"]})
+    out = route_pandas(default_model, frame)
+    assert list(out["redirect"]) == [r.redirect for r in default_model.route_many(frame["text"])]
+    assert out["redirect"].iloc[0] == "119" and out["redirect"].iloc[1] is None
