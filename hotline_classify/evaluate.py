@@ -12,6 +12,9 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from .model import _category_labels, _is_missing
+from .taxonomy import canonical_hotline
+
 
 def label_scores(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
     """Accuracy, macro-F1, per-class precision/recall/F1/support and the confusion matrix.
@@ -54,6 +57,18 @@ def _block(idx, hotlines, pred_hotlines, categories, pred_categories) -> dict:
     return block
 
 
+def _true_hotlines(hotlines) -> np.ndarray:
+    out = []
+    for i, label in enumerate(hotlines):
+        if _is_missing(label) or str(label).strip() == "":
+            raise ValueError(f"row {i}: no hotline label")
+        try:
+            out.append(canonical_hotline(label))
+        except ValueError as e:
+            raise ValueError(f"row {i}: {e}") from None
+    return np.asarray(out, dtype=object)
+
+
 def evaluate_routes(
     routes,
     hotlines: Sequence[str],
@@ -62,42 +77,66 @@ def evaluate_routes(
 ) -> dict:
     """Score routes against true labels, overall and per slice.
 
+    Labels are read as :meth:`HotlineClassifier.fit <hotline_classify.HotlineClassifier.fit>`
+    reads them.
+
     Parameters
     ----------
     routes : list of Route
         What the model said, one per row.
-    hotlines : sequence of str
-        True hotline of each row.
+    hotlines : sequence
+        True hotline of each row: ``12345``, ``12315`` (``12345.0`` and the aliases of
+        :func:`~hotline_classify.taxonomy.canonical_hotline` are accepted).
     categories : sequence of str or None
-        True category of each row (empty: unknown).
+        True category of each row; ``None``, NaN and ``''`` mean the row has none, and such
+        rows are left out of the category scores.
     slices : sequence of str or None
-        A group name per row (e.g. ``gov_platform``); each group is also scored alone.
+        A group name per row (e.g. ``gov_platform``); each group is also scored alone. A
+        missing name (``None`` or NaN) is read as ``''``, so every row is kept: such rows
+        form the group ``''``.
 
     Returns
     -------
     dict
         ``overall`` and ``slices`` blocks, each with ``hotline`` (and ``category``) scores,
         plus ``review``: the share of rows routed without review and their accuracy.
+
+    Raises
+    ------
+    ValueError
+        If there are no rows, if ``hotlines``, ``categories`` or ``slices`` differ in
+        length from ``routes`` (giving the lengths), or if a true hotline is missing or
+        unknown (naming the row, counted from 0).
     """
-    hot = np.asarray([str(h) for h in hotlines], dtype=object)
+    routes = list(routes)
+    columns = {"routes": routes, "hotlines": list(hotlines)}
+    if categories is not None:
+        columns["categories"] = list(categories)
+    if slices is not None:
+        columns["slices"] = list(slices)
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(
+            "routes and labels must have the same length, got "
+            + ", ".join(f"{n} {name}" for name, n in lengths.items())
+        )
+    if not routes:
+        raise ValueError("no rows to evaluate")
+    hot = _true_hotlines(columns["hotlines"])
     pred_hot = np.asarray([r.hotline for r in routes], dtype=object)
-    cats = (
-        None
-        if categories is None
-        else np.asarray(["" if c is None else str(c) for c in categories], dtype=object)
-    )
+    cats = None if categories is None else _category_labels(columns["categories"])
     pred_cats = np.asarray([r.category or "" for r in routes], dtype=object)
     everything = np.arange(len(routes))
     report = {"overall": _block(everything, hot, pred_hot, cats, pred_cats), "slices": {}}
     if slices is not None:
-        sl = np.asarray(slices, dtype=object)
+        sl = np.asarray(["" if _is_missing(s) else str(s) for s in columns["slices"]], dtype=object)
         for name in sorted(set(sl)):
             report["slices"][name] = _block(
                 np.flatnonzero(sl == name), hot, pred_hot, cats, pred_cats
             )
     auto = np.array([not r.needs_review for r in routes], dtype=bool)
     report["review"] = {
-        "coverage": float(auto.mean()) if len(auto) else 0.0,
+        "coverage": float(auto.mean()),
         "accuracy_without_review": float(np.mean(hot[auto] == pred_hot[auto]))
         if auto.any()
         else None,

@@ -216,7 +216,8 @@ def validation_split(data: LabelledTable, size: float, seed: int) -> tuple[np.nd
     """Split row positions into training and held-out validation, stratified.
 
     Stratified by hotline and category together where every such pair has two rows or
-    more, else by hotline.
+    more and the held-out and training sides each have at least one row per pair; else
+    by hotline.
 
     Raises
     ------
@@ -228,17 +229,19 @@ def validation_split(data: LabelledTable, size: float, seed: int) -> tuple[np.nd
 
     if not 0 < size < 1:
         raise InputError(f"the validation size must be between 0 and 1, got {size}")
-    keys = data.hotlines
+    rows = np.arange(len(data))
+    strata = [data.hotlines]
     if data.categories is not None:
         pairs = [f"{h}/{c}" for h, c in zip(data.hotlines, data.categories)]
         if min(Counter(pairs).values()) >= 2:
-            keys = pairs
-    try:
-        return train_test_split(
-            np.arange(len(data)), test_size=size, random_state=seed, stratify=keys
-        )
-    except ValueError as e:
-        raise InputError(
-            f"{data.path}: cannot hold out {size:.0%} for validation ({e}); "
-            "use more rows or --validation-size 0"
-        ) from None
+            strata.insert(0, pairs)
+    for keys in strata:
+        try:
+            return train_test_split(rows, test_size=size, random_state=seed, stratify=keys)
+        except ValueError as e:
+            # More hotline/category pairs than held-out (or training) rows: try by hotline.
+            error = e
+    raise InputError(
+        f"{data.path}: cannot hold out {size:.0%} for validation ({error}); "
+        "use more rows or --validation-size 0"
+    ) from None

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .taxonomy import CATEGORY_NAMES, HOTLINE_NAMES
+from .taxonomy import CATEGORY_NAMES, HOTLINE_NAMES, canonical_hotline
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,19 @@ def assemble_routes(
     ]
 
 
+def _label_keys(labels, side: str) -> list[str]:
+    """Read labels for comparison: hotline labels as ``fit`` reads them, others as str."""
+    keys = []
+    for i, label in enumerate(labels):
+        if label is None or (isinstance(label, (float, np.floating)) and np.isnan(label)):
+            raise ValueError(f"{side}: row {i}: missing label")
+        try:
+            keys.append(canonical_hotline(label))
+        except ValueError:
+            keys.append(str(label).strip())
+    return keys
+
+
 def choose_review_threshold(y_true, y_pred, confidence, target_precision: float = 0.97) -> float:
     """Return the lowest confidence threshold at which the rows routed without review
     (those with ``confidence >= threshold``) are at least ``target_precision`` correct.
@@ -107,23 +120,46 @@ def choose_review_threshold(y_true, y_pred, confidence, target_precision: float 
 
     Parameters
     ----------
-    y_true, y_pred : array-like of str
-        True and predicted hotlines of labelled rows.
+    y_true, y_pred : array-like
+        True and predicted hotlines of labelled rows. Hotline labels are read as
+        :meth:`HotlineClassifier.fit <hotline_classify.HotlineClassifier.fit>` reads them
+        (:func:`~hotline_classify.taxonomy.canonical_hotline`: ``12345``, ``12345.0`` and
+        the aliases all equal ``'12345'``); any other label is compared as its ``str``.
     confidence : array-like of float
-        Probability of each predicted hotline.
+        Probability of each predicted hotline; every value must be finite.
     target_precision : float, default=0.97
 
     Returns
     -------
     float
 
+    Raises
+    ------
+    ValueError
+        If ``y_true``, ``y_pred`` and ``confidence`` differ in length, a label is missing
+        (``None`` or NaN) or a confidence is not finite, naming the row.
+
     Examples
     --------
     >>> choose_review_threshold(["a", "a", "b"], ["a", "a", "a"], [0.9, 0.8, 0.6], 0.99)
     0.8
+    >>> choose_review_threshold([12345, 12315], ["12345", "12315"], [0.9, 0.8], 0.99)
+    0.8
     """
-    conf = np.asarray(confidence, dtype=float)
-    correct = np.asarray(y_true) == np.asarray(y_pred)
+    y_true, y_pred = list(y_true), list(y_pred)
+    conf = np.asarray(confidence, dtype=float).ravel()
+    if not len(y_true) == len(y_pred) == len(conf):
+        raise ValueError(
+            f"y_true, y_pred and confidence must have the same length, got "
+            f"{len(y_true)}, {len(y_pred)} and {len(conf)}"
+        )
+    bad = np.flatnonzero(~np.isfinite(conf))
+    if len(bad):
+        raise ValueError(f"confidence: row {bad[0]}: {conf[bad[0]]} is not a finite number")
+    correct = np.array(
+        [t == p for t, p in zip(_label_keys(y_true, "y_true"), _label_keys(y_pred, "y_pred"))],
+        dtype=bool,
+    )
     order = np.argsort(-conf, kind="stable")
     sorted_conf = conf[order]
     precision = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
