@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .tables import InputError, choose_text_columns, open_table, record_text, require_column
-from .taxonomy import HOTLINE_ALIASES, canonical_hotline
+from .taxonomy import CATEGORY_HOTLINE, HOTLINE_ALIASES, canonical_hotline
 
 #: Fewest rows a hotline or a category needs for ``train`` to learn it.
 MIN_CLASS_ROWS = 5
@@ -142,6 +142,8 @@ def read_labelled(
                 data.slices.append(_cell(record.values.get(slice_column)))
             if id_column:
                 ident = _cell(record.values.get(id_column))
+                if not ident:
+                    raise InputError(f"{where}, column {id_column!r}: empty id")
                 if ident in first_row_of_id:
                     raise InputError(
                         f"{where}, column {id_column!r}: duplicate id {ident!r}"
@@ -184,7 +186,8 @@ def check_trainable(data: LabelledTable, min_rows: int = MIN_CLASS_ROWS) -> None
 
 
 def label_conflicts(data: LabelledTable, most: int = 5) -> list[str]:
-    """Describe identical texts that carry different labels (at most ``most`` of them).
+    """Describe identical texts that carry different labels (at most ``most`` of them), and
+    rows whose category is one of the taxonomy's that belongs to the other hotline.
 
     Examples
     --------
@@ -209,6 +212,21 @@ def label_conflicts(data: LabelledTable, most: int = 5) -> list[str]:
             )
             if len(out) == most:
                 break
+    if data.categories:
+        other = [
+            i
+            for i, (hotline, category) in enumerate(zip(data.hotlines, data.categories))
+            if CATEGORY_HOTLINE.get(category, hotline) != hotline
+        ]
+        if other:
+            shown = ", ".join(
+                f"{data.rows[i]} ({data.hotlines[i]}, {data.categories[i]!r})" for i in other[:most]
+            )
+            more = f" and {len(other) - most} more" if len(other) > most else ""
+            out.append(
+                f"{data.path}: {len(other)} rows have a category of the other hotline: "
+                f"rows {shown}{more}"
+            )
     return out
 
 

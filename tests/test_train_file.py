@@ -60,6 +60,11 @@ def train(path, tmp_path, *extra):
             "row 12, column 'id': duplicate id 'W0' (first in row 2)",
         ),
         (balanced_rows() + [["W99", " ", "12345"]], [], "row 12: empty text in 'text'"),
+        (
+            balanced_rows() + [["", "停电", "12345"]],
+            ["--id-column", "id"],
+            "row 12, column 'id': empty id",
+        ),
     ],
 )
 def test_train_refuses_bad_data_naming_the_problem(tmp_path, capsys, rows, extra, message):
@@ -135,3 +140,21 @@ def test_train_from_xlsx_with_aliases_warns_and_reports(small_corpus, tmp_path, 
     assert main(["evaluate", "--data", str(gbk), "--model", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["overall"]["n"] == 2 and report["overall"]["hotline"]["accuracy"] == 1.0
+
+
+def test_a_category_of_the_other_hotline_is_warned_about():
+    from hotline_classify.labelled import LabelledTable, label_conflicts
+
+    data = LabelledTable(
+        "f.csv",
+        [2, 3, 4, 5],
+        ["商家拒绝退款", "小区停水", "物业乱收费", "假冒名牌鞋"],
+        ["12315", "12345", "12345", "12315"],
+        ["consumer_dispute", "fraud", "my_own_type", "social"],
+        None,
+        None,
+    )
+    assert label_conflicts(data) == [
+        "f.csv: 2 rows have a category of the other hotline: "
+        "rows 3 (12345, 'fraud'), 5 (12315, 'social')"
+    ]
