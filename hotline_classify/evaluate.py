@@ -12,8 +12,8 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from .model import _category_labels, _is_missing
-from .taxonomy import canonical_hotline
+from .model import _category_labels, _check_hotlines
+from .taxonomy import is_missing
 
 
 def label_scores(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
@@ -55,18 +55,6 @@ def _block(idx, hotlines, pred_hotlines, categories, pred_categories) -> dict:
         if len(has):
             block["category"] = label_scores(categories[has], pred_categories[has])
     return block
-
-
-def _true_hotlines(hotlines) -> np.ndarray:
-    out = []
-    for i, label in enumerate(hotlines):
-        if _is_missing(label) or str(label).strip() == "":
-            raise ValueError(f"row {i}: no hotline label")
-        try:
-            out.append(canonical_hotline(label))
-        except ValueError as e:
-            raise ValueError(f"row {i}: {e}") from None
-    return np.asarray(out, dtype=object)
 
 
 def evaluate_routes(
@@ -122,14 +110,14 @@ def evaluate_routes(
         )
     if not routes:
         raise ValueError("no rows to evaluate")
-    hot = _true_hotlines(columns["hotlines"])
+    hot = _check_hotlines(columns["hotlines"], len(routes))
     pred_hot = np.asarray([r.hotline for r in routes], dtype=object)
     cats = None if categories is None else _category_labels(columns["categories"])
     pred_cats = np.asarray([r.category or "" for r in routes], dtype=object)
     everything = np.arange(len(routes))
     report = {"overall": _block(everything, hot, pred_hot, cats, pred_cats), "slices": {}}
     if slices is not None:
-        sl = np.asarray(["" if _is_missing(s) else str(s) for s in columns["slices"]], dtype=object)
+        sl = np.asarray(["" if is_missing(s) else str(s) for s in columns["slices"]], dtype=object)
         for name in sorted(set(sl)):
             report["slices"][name] = _block(
                 np.flatnonzero(sl == name), hot, pred_hot, cats, pred_cats

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from .normalize import normalize_text
 from .persist import fingerprint
 from .routing import Route, assemble_routes
 from .segment import backend_of, make_segmenter
-from .taxonomy import HOTLINES, canonical_hotline
+from .taxonomy import HOTLINES, canonical_hotline, is_missing
 
 #: Texts are cut to this many characters (after cleaning) before features are computed.
 MAX_TEXT_CHARS = 5000
@@ -537,20 +536,9 @@ def _check_weights(weights, n: int, kind: str) -> np.ndarray | None:
     return weights
 
 
-def _is_missing(value) -> bool:
-    """Whether ``value`` is a missing value: ``None``, NaN, or pandas' ``NA``/``NaT`` (what
-    pandas reads from an empty cell)."""
-    if value is None:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return bool(np.isnan(value))
-    pandas = sys.modules.get("pandas")  # only a pandas value can be one of its own
-    return pandas is not None and (value is pandas.NA or value is pandas.NaT)
-
-
 def _category_labels(categories) -> np.ndarray:
     """Return each category as a stripped str, ``''`` for none (missing or empty)."""
-    return np.array(["" if _is_missing(c) else str(c).strip() for c in categories], dtype=object)
+    return np.array(["" if is_missing(c) else str(c).strip() for c in categories], dtype=object)
 
 
 def _check_hotlines(y, n: int) -> np.ndarray:

@@ -174,7 +174,9 @@ def _route_chunk(route_many, records: list[Record], text_columns: list[str], inp
         notes, length = [], 0
         if text is not None:
             normalized = normalize_text(text)
-            length = len(content_text(normalized)) if normalized else 0
+            length = len(normalized)
+            if length > MAX_TEXT_CHARS:  # the model cuts what is left once boilerplate goes
+                length = len(content_text(normalized))
             if length == 0:
                 error = "no text left after cleaning"
             elif length > MAX_TEXT_CHARS:

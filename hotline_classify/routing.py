@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .taxonomy import CATEGORY_NAMES, HOTLINE_NAMES, canonical_hotline
+from .taxonomy import CATEGORY_NAMES, HOTLINE_NAMES, canonical_hotline, is_missing
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def _label_keys(labels, side: str) -> list[str]:
     """Read labels for comparison: hotline labels as ``fit`` reads them, others as str."""
     keys = []
     for i, label in enumerate(labels):
-        if label is None or (isinstance(label, (float, np.floating)) and np.isnan(label)):
+        if is_missing(label):
             raise ValueError(f"{side}: row {i}: missing label")
         try:
             keys.append(canonical_hotline(label))

@@ -73,13 +73,16 @@ def read_user_dict(path: str) -> list[tuple[str, int | None, str | None]]:
 
 
 class _Memo(dict):
-    """What each cut word becomes, computed on first sight."""
+    """What each cut word becomes, computed on first sight; past :data:`_MAX_MEMO` words
+    it starts over."""
 
     def __init__(self, compute):
         super().__init__()
         self.compute = compute
 
     def __missing__(self, word: str) -> str:
+        if len(self) >= _MAX_MEMO:
+            self.clear()
         token = self[word] = self.compute(word)
         return token
 
@@ -164,10 +167,7 @@ class _Segmenter:
 
     def __call__(self, text: str) -> list[str]:
         """Return the words of one normalised text, in order."""
-        memo = self._memo
-        if len(memo) >= _MAX_MEMO:
-            memo.clear()
-        return [token for token in map(memo.__getitem__, self.cut_words(text)) if token]
+        return [token for token in map(self._memo.__getitem__, self.cut_words(text)) if token]
 
     def cut_words(self, text: str) -> list[str]:
         """Return the backend's cut of one normalised text, before the word filter: the
@@ -177,10 +177,7 @@ class _Segmenter:
 
     def token(self, word: str) -> str:
         """Return what one cut word becomes: itself, ``NUM``, or ``''`` (dropped)."""
-        memo = self._memo
-        if len(memo) >= _MAX_MEMO:
-            memo.clear()
-        return memo[word]
+        return self._memo[word]
 
 
 class JiebaSegmenter(_Segmenter):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
+
 GOVERNMENT = "12345"
 CONSUMER = "12315"
 HOTLINES: tuple[str, ...] = (GOVERNMENT, CONSUMER)
@@ -68,3 +72,20 @@ def canonical_hotline(label: object) -> str:
     if key in HOTLINE_ALIASES:
         return HOTLINE_ALIASES[key]
     raise ValueError(f"hotline label {label!r} is not 12345 or 12315")
+
+
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is a missing value: ``None``, NaN, or pandas' ``NA``/``NaT`` (what
+    pandas reads from an empty cell).
+
+    Examples
+    --------
+    >>> [is_missing(v) for v in (None, float("nan"), "", "12345")]
+    [True, True, False, False]
+    """
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    pandas = sys.modules.get("pandas")  # only a pandas value can be one of its own
+    return pandas is not None and (value is pandas.NA or value is pandas.NaT)

@@ -1,7 +1,5 @@
 """Fixes to the fast transform, the estimators' edge cases and their error messages."""
 
-import random
-
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -15,19 +13,8 @@ from hotline_classify.segment import RjiebaSegmenter
 
 
 @pytest.fixture(scope="module")
-def rows(corpus):
-    """300 corpus rows drawn at random: texts, hotlines, categories."""
-    idx = random.Random(3).sample(range(len(corpus.texts)), 300)
-    return (
-        [corpus.texts[i] for i in idx],
-        [corpus.hotlines[i] for i in idx],
-        [corpus.categories[i] for i in idx],
-    )
-
-
-@pytest.fixture(scope="module")
-def online_model(rows):
-    texts, hotlines, categories = rows
+def online_model(small_corpus):
+    texts, hotlines, categories = small_corpus
     return OnlineHotlineClassifier(n_features=2**14, n_epochs=1).fit(texts, hotlines, categories)
 
 
@@ -90,8 +77,8 @@ def test_a_vocabulary_holding_the_last_code_point_is_counted_from_tables(corpus)
     assert fast.shape == slow.shape and (fast != slow).nnz == 0
 
 
-def test_a_model_trained_on_the_last_code_point_routes(rows):
-    texts, hotlines, _ = rows
+def test_a_model_trained_on_the_last_code_point_routes(small_corpus):
+    texts, hotlines, _ = small_corpus
     texts = [texts[0] + "\U0010ffff", texts[1] + "\U0010ffff", *texts[2:]]
     model = HotlineClassifier().fit(texts, hotlines)
     assert model.route("小区停水三天").hotline == "12345"
@@ -121,8 +108,8 @@ def test_score_reads_hotline_labels_as_fit_does(small_model, small_corpus, onlin
     assert online_model.score(texts, [int(h) for h in hotlines]) == pytest.approx(online)
 
 
-def test_cross_validation_scores_integer_labels(rows):
-    texts, hotlines, _ = rows
+def test_cross_validation_scores_integer_labels(small_corpus):
+    texts, hotlines, _ = small_corpus
     scores = cross_val_score(
         HotlineClassifier(), texts, [int(h) for h in hotlines], cv=2, error_score="raise"
     )
@@ -130,9 +117,9 @@ def test_cross_validation_scores_integer_labels(rows):
 
 
 # --------------------------------------------------------- missing categories (pandas)
-def test_missing_categories_read_by_pandas_are_rows_without_one(rows):
+def test_missing_categories_read_by_pandas_are_rows_without_one(small_corpus):
     pd = pytest.importorskip("pandas")
-    texts, hotlines, categories = rows
+    texts, hotlines, categories = small_corpus
     gaps = [c if i % 3 else None for i, c in enumerate(categories)]
     frame = pd.DataFrame({"text": texts, "hotline": hotlines, "category": gaps})
     frame.loc[frame.index % 3 == 0, "category"] = np.nan  # how pandas reads an empty cell
@@ -171,8 +158,8 @@ def test_online_fit_refuses_more_or_fewer_labels_than_texts(corpus):
 
 
 # ------------------------------------------------------------- lead block and min_df
-def test_min_df_drops_a_lead_block_whose_words_all_fall_below_it(rows):
-    texts, hotlines, _ = rows
+def test_min_df_drops_a_lead_block_whose_words_all_fall_below_it(small_corpus):
+    texts, hotlines, _ = small_corpus
     # One-sentence texts (app/SMS style), but for two whose opening sentences share no word.
     texts = [t.translate({ord(c): "，" for c in "。!?！？\n"}) for t in texts]
     texts[:2] = ["小区停水三天。已经反映多次", "商家拒绝退款。请处理"]
